@@ -1,0 +1,71 @@
+"""The one object every face talks to: load settings and index, then ask(question) -> Answer."""
+from __future__ import annotations
+
+import sys
+
+from .answer_types import Answer
+from .composer import compose
+from .corpus import CorpusError, load_corpus
+from .embedder import Embedder
+from .ingest import IngestReport, ingest, is_stale
+from .questions import clean_question
+from .retriever import Retriever
+from .settings import Settings
+from .store import PassageStore, StoreError
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: PassageStore, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.retriever = Retriever(store, embedder, settings.top_k)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None, *, quiet: bool = False) -> "Assistant":
+        """Settings from the environment; builds or refreshes the index first when auto_ingest is on."""
+        settings = settings or Settings.from_env()
+        store = PassageStore(settings)
+        embedder = Embedder(settings.torch_threads)
+        assistant = cls(settings, store, embedder)
+        if settings.auto_ingest:
+            report = assistant.refresh_index(progress=False if quiet else None)
+            if report is not None and not quiet:
+                print(report.summary(), file=sys.stderr)
+        if store.count() == 0:
+            raise StoreError(f"the index is empty: add articles to {settings.corpus_dir} and run `rag ingest`")
+        embedder.encode_one("warm up")  # the first encode pays torch's one-off set-up; pay it here
+        return assistant
+
+    def refresh_index(self, progress: bool | None = None) -> IngestReport | None:
+        """Re-ingest when the corpus, model or chunking changed; None when the index was current."""
+        try:
+            docs = load_corpus(self.settings.corpus_dir)
+        except CorpusError:
+            if self.store.count():
+                return None  # an index without its corpus folder still answers
+            raise
+        if not is_stale(self.store, docs, self.embedder.model_id):
+            return None
+        return ingest(self.settings, store=self.store, embedder=self.embedder, progress=progress)
+
+    def sources(self) -> list[str]:
+        """Titles of the indexed documents."""
+        return sorted({meta.get("source", "") for meta in self.store.stored().values()} - {""})
+
+    def example_questions(self, limit: int = 5) -> list[str]:
+        """Headings phrased as questions, an FAQ's (several question headings under one parent) first."""
+        groups: dict[str, list[str]] = {}
+        stored = sorted(self.store.stored().values(), key=lambda m: (m.get("doc_id", ""), m.get("start", 0)))
+        for meta in stored:
+            *parents, last = (meta.get("section") or "").split(" > ")
+            group = groups.setdefault(f"{meta.get('doc_id')}\0{' > '.join(parents)}", [])
+            if last.strip().endswith("?") and last.strip() not in group:
+                group.append(last.strip())
+        ordered = sorted(groups.values(), key=len, reverse=True)  # stable: document order within ties
+        return [q for group in ordered for q in group][:limit]
+
+    def ask(self, question: str) -> Answer:
+        """Answer `question` from the articles; raises QuestionError for empty, over-long or control-character input."""
+        text = clean_question(question, self.settings.max_question_chars)
+        return compose(text, self.retriever.retrieve(text), self.settings)

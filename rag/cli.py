@@ -1,0 +1,108 @@
+"""The `rag` command: ingest the corpus and ask questions, as text or JSON lines."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    from .corpus import CorpusError
+    from .questions import QuestionError
+    from .store import StoreError
+
+    try:
+        return args.run(args)
+    except (QuestionError, CorpusError) as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except StoreError as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers from a folder of articles.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--corpus", type=Path, help="folder of articles (default: ./corpus, or RAG_CORPUS_DIR)")
+    common.add_argument("-d", "--data", type=Path, help="index folder (default: ./.rag, or RAG_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="index the articles (only what changed)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question with cited passages")
+    p.add_argument("question", help='the question, or "-" to read one question per line from standard input')
+    p.add_argument("-j", "--json", action="store_true", help="print JSON (one object per line with -)")
+    p.set_defaults(run=_ask)
+    return parser
+
+
+def _settings(args):
+    from .settings import Settings
+
+    return Settings.from_env(corpus_dir=args.corpus, data_dir=args.data)
+
+
+def _ingest(args) -> int:
+    from .ingest import ingest
+
+    report = ingest(_settings(args), rebuild=args.rebuild, progress=False if args.quiet else None)
+    print(report.summary())
+    return 0
+
+
+def _ask(args) -> int:
+    from .assistant import Assistant
+    from .questions import QuestionError, clean_question
+
+    settings = _settings(args)
+    if args.question != "-":
+        clean_question(args.question, settings.max_question_chars)  # fail fast, before loading models
+        answer = Assistant.load(settings).ask(args.question)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _as_text(answer))
+        return 0
+    assistant = Assistant.load(settings)
+    for line in sys.stdin:
+        question = line.rstrip("\n").rstrip("\r")
+        try:
+            result = assistant.ask(question).to_dict()
+        except QuestionError as exc:
+            result = {"question": question, "error": str(exc)}
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        else:
+            print(_as_text_dict(result), flush=True)
+    return 0
+
+
+def _as_text(answer) -> str:
+    return _as_text_dict(answer.to_dict())
+
+
+def _as_text_dict(result: dict) -> str:
+    if "error" in result:
+        return f"error: {result['error']}\n"
+    lines = [result["answer"], ""]
+    for c in result["citations"]:
+        where = f"{c['source']} › {c['section']}" if c["section"] else c["source"]
+        lines.append(f"[{c['n']}] {where}  (score {c['score']:.2f})")
+        lines.extend("    " + ln for ln in c["text"].splitlines())
+    return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

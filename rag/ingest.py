@@ -1,0 +1,95 @@
+"""Bring the index in line with the corpus: embed new passages, update moved ones, delete removed ones."""
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass
+
+from .corpus import CorpusError, Document, load_corpus
+from .embedder import Embedder
+from .passages import CHUNKING_VERSION, split_corpus
+from .settings import Settings
+from .store import PassageStore, passage_metadata
+
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    documents: int
+    passages: int
+    embedded: int
+    moved: int
+    deleted: int
+    rebuilt: bool
+    seconds: float
+
+    def summary(self) -> str:
+        docs = f"{self.passages} passages from {self.documents} document{'s' if self.documents != 1 else ''}"
+        if not (self.embedded or self.moved or self.deleted):
+            return f"Index up to date: {docs}; 0 passages embedded ({self.seconds:.2f} s)."
+        verb = "Rebuilt index" if self.rebuilt else "Built index" if self.embedded == self.passages else "Updated index"
+        return (f"{verb}: {docs}; "
+                f"{self.embedded} embedded, {self.moved} moved, {self.deleted} deleted ({self.seconds:.2f} s).")
+
+
+def index_info(embedder_model: str) -> dict:
+    return {"model": embedder_model, "chunking": CHUNKING_VERSION}
+
+
+def corpus_digest(docs: list[Document]) -> str:
+    h = hashlib.sha256()
+    for doc in sorted(docs, key=lambda d: d.doc_id):
+        h.update(f"{doc.doc_id}\0{doc.digest}\0".encode())
+    return h.hexdigest()
+
+
+def is_stale(store: PassageStore, docs: list[Document], model_id: str) -> bool:
+    info = store.info
+    expected = index_info(model_id)
+    return (not info or any(info.get(k) != v for k, v in expected.items())
+            or info.get("corpus_digest") != corpus_digest(docs))
+
+
+def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: Embedder | None = None,
+           rebuild: bool = False, progress: bool | None = None) -> IngestReport:
+    started = time.perf_counter()
+    docs = load_corpus(settings.corpus_dir)
+    passages = split_corpus(docs)
+    if not passages:
+        raise CorpusError(f"the articles in {settings.corpus_dir} contain no text")
+    store = store or PassageStore(settings)
+    embedder = embedder or Embedder(settings.torch_threads)
+    expected = index_info(embedder.model_id)
+    info = store.info
+    rebuilt = rebuild or (bool(info) and any(info.get(k) != v for k, v in expected.items()))
+    if rebuilt:
+        store.reset()
+    stored = store.stored()
+    wanted = {p.id: p for p in passages}
+    new = [p for p in passages if p.id not in stored]
+    moved = [p for p in passages if p.id in stored and stored[p.id] != passage_metadata(p)]
+    removed = [pid for pid in stored if pid not in wanted]
+
+    if new:
+        bar = _progress(len(new), progress)
+        for i in range(0, len(new), BATCH):
+            batch = new[i:i + BATCH]
+            store.upsert(batch, embedder.encode([p.embedding_text() for p in batch]))
+            bar.update(len(batch))
+        bar.close()
+    store.update_metadata(moved)
+    # Deleting after adding keeps a complete index answering if this run is killed midway.
+    store.delete(removed)
+    # Written last: a digest that matches the corpus means the index is complete.
+    store.set_info({**expected, "corpus_digest": corpus_digest(docs), "passages": len(passages)})
+    return IngestReport(len(docs), len(passages), len(new), len(moved), len(removed), rebuilt,
+                        time.perf_counter() - started)
+
+
+def _progress(total: int, enabled: bool | None):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Embedding passages", unit="passage", file=sys.stderr,
+                disable=(not enabled) if enabled is not None else None)

@@ -1,0 +1,133 @@
+"""The Chroma collection of passages: local PersistentClient by default, a Chroma server when RAG_CHROMA_URL is set."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from .passages import Passage
+from .settings import Settings
+
+
+class StoreError(Exception):
+    """The index cannot be reached or read."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # cosine similarity, 1 = identical
+
+
+def make_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if url.scheme not in {"http", "https"} or not url.hostname:
+                raise StoreError(f"RAG_CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}")
+            return chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https", settings=chroma_settings,
+            )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
+    except StoreError:
+        raise
+    except Exception as exc:  # chromadb raises bare Exception/ValueError for unreachable servers
+        where = settings.chroma_url or settings.data_dir
+        raise StoreError(f"cannot open the index at {where}: {exc}") from exc
+
+
+class PassageStore:
+    """Passages with their embeddings; the collection metadata records how they were made."""
+
+    def __init__(self, settings: Settings, client=None) -> None:
+        self.settings = settings
+        self.client = client if client is not None else make_client(settings)
+        self._collection = None
+
+    def collection(self, create: bool = False):
+        if self._collection is None:
+            try:
+                if create:
+                    self._collection = self.client.get_or_create_collection(
+                        self.settings.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+                else:
+                    names = {getattr(c, "name", c) for c in self.client.list_collections()}
+                    if self.settings.collection not in names:
+                        return None
+                    self._collection = self.client.get_collection(self.settings.collection, embedding_function=None)
+            except Exception as exc:
+                raise StoreError(f"cannot read the index: {exc}") from exc
+        return self._collection
+
+    @property
+    def info(self) -> dict:
+        col = self.collection()
+        return dict(col.metadata or {}) if col is not None else {}
+
+    def set_info(self, info: dict) -> None:
+        self.collection(create=True).modify(metadata={k: v for k, v in info.items() if not k.startswith("hnsw:")})
+
+    def reset(self) -> None:
+        """Drop the collection (model or chunking changed, or a rebuild was asked for)."""
+        try:
+            self.client.delete_collection(self.settings.collection)
+        except Exception:
+            pass  # it did not exist
+        self._collection = None
+
+    def stored(self) -> dict[str, dict]:
+        """id → metadata of every stored passage."""
+        col = self.collection()
+        if col is None:
+            return {}
+        got = col.get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
+
+    def count(self) -> int:
+        col = self.collection()
+        return col.count() if col is not None else 0
+
+    def upsert(self, passages: list[Passage], embeddings) -> None:
+        self.collection(create=True).upsert(
+            ids=[p.id for p in passages], embeddings=[list(map(float, e)) for e in embeddings],
+            documents=[p.text for p in passages], metadatas=[passage_metadata(p) for p in passages])
+
+    def update_metadata(self, passages: list[Passage]) -> None:
+        if passages:
+            self.collection(create=True).update(
+                ids=[p.id for p in passages], metadatas=[passage_metadata(p) for p in passages])
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self.collection(create=True).delete(ids=list(ids))
+
+    def query(self, embedding, k: int) -> list[Hit]:
+        col = self.collection()
+        if col is None:
+            raise StoreError("the index is empty: run `rag ingest` first")
+        try:
+            got = col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
+                            include=["documents", "metadatas", "distances"])
+        except Exception as exc:
+            raise StoreError(f"the index did not answer: {exc}") from exc
+        hits = []
+        for pid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            hits.append(Hit(passage_from_record(pid, text, meta), 1.0 - float(dist)))
+        return hits
+
+
+def passage_metadata(p: Passage) -> dict:
+    return {"doc_id": p.doc_id, "source": p.source, "section": p.section,
+            "start": p.start, "end": p.end, "kind": p.kind}
+
+
+def passage_from_record(pid: str, text: str, meta: dict) -> Passage:
+    meta = meta or {}
+    return Passage(id=pid, doc_id=meta.get("doc_id", ""), source=meta.get("source", ""),
+                   section=meta.get("section", ""), text=text or "", start=int(meta.get("start", 0)),
+                   end=int(meta.get("end", 0)), kind=meta.get("kind", "paragraph"))

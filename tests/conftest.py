@@ -1,0 +1,127 @@
+"""Shared fixtures: offline guard, the real model, a real Chroma on temp dirs, small corpora."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+sys.path.insert(0, str(NETGUARD))
+
+import netguard_impl  # noqa: E402
+
+from rag.settings import Settings  # noqa: E402  (also sets the offline environment)
+
+SEED = Path(__file__).parent / "data" / "seed-emotional-intimacy.txt"
+CORPUS = ROOT / "corpus"
+FAQ_ARTICLE = CORPUS / "emotional-intimacy.md"
+
+
+@pytest.fixture(autouse=True)
+def offline():
+    """Any connection to a non-loopback address fails the test."""
+    netguard_impl.install()
+    yield
+    netguard_impl.uninstall()
+
+
+def subprocess_env(**extra: str) -> dict:
+    """Environment for child processes: offline guard loaded through sitecustomize, quiet libraries."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(NETGUARD), str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.update(RAG_TEST_NETGUARD="1", HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False",
+               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited early with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from rag.embedder import Embedder
+
+    return Embedder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def article_settings(tmp_path_factory) -> Settings:
+    """Settings over the real article with its own temporary index folder."""
+    return Settings(corpus_dir=CORPUS, data_dir=tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def assistant(article_settings, embedder):
+    """An Assistant over the real article, real model and a real Chroma on a temp dir (ingested once)."""
+    from rag.assistant import Assistant
+    from rag.ingest import ingest
+    from rag.store import PassageStore
+
+    store = PassageStore(article_settings)
+    ingest(article_settings, store=store, embedder=embedder, progress=False)
+    return Assistant(article_settings, store, embedder)
+
+
+SMALL_ARTICLES = {
+    "gardening.md": """---
+title: Growing Tomatoes
+author: A. Gardener
+---
+
+# Growing Tomatoes
+
+## Sunlight
+
+Tomatoes need at least six hours of direct sunlight every day. Plants grown in shade produce little fruit.
+
+## Watering
+
+- Water deeply twice a week rather than a little every day.
+- Mulch keeps the soil moist and cool in summer.
+""",
+    "bread.txt": """Baking Sourdough Bread
+
+A sourdough starter is a culture of wild yeast and lactic acid bacteria kept alive with flour and water.
+
+Feeding the starter
+
+Feed the starter every twelve hours at room temperature. A healthy starter doubles in size within eight hours of feeding.
+""",
+    "bikes.html": """<html><head><title>Bicycle Maintenance</title><script>alert(1)</script></head>
+<body><h1>Bicycle Maintenance</h1>
+<h2>Chains</h2><p>Clean and lubricate the chain every few hundred kilometres. A dry chain wears the gears quickly.</p>
+<h2>Tyres</h2><ul><li>Check tyre pressure every week.</li><li>Replace tyres when the tread is worn flat.</li></ul>
+</body></html>
+""",
+}
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, text in SMALL_ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

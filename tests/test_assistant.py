@@ -1,0 +1,67 @@
+"""Assistant.ask over the real article: FAQ answers cited first, off-topic refused, bad input rejected."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag import Answer, Assistant, QuestionError
+from rag.composer import REFUSAL
+
+
+def test_faq_question_cites_its_answer_first(assistant):
+    answer = assistant.ask("How long does it take to build emotional intimacy?")
+    assert isinstance(answer, Answer) and not answer.refused
+    first = answer.citations[0]
+    assert first.n == 1
+    assert first.text.startswith("There’s no fixed timeline.")
+    assert first.section.endswith("How long does it take to build emotional intimacy?")
+    assert first.source.startswith("Emotional Intimacy in Relationships")
+    assert 0 < first.score <= 1
+
+
+def test_every_answer_sentence_is_verbatim_in_the_passage_it_cites(assistant):
+    for question in ["Can emotional intimacy exist without romance or sex?",
+                     "What gets in the way of emotional closeness?",
+                     "Why does emotional intimacy matter in a relationship?"]:
+        answer = assistant.ask(question)
+        assert not answer.refused
+        by_n = {c.n: c for c in answer.citations}
+        pieces = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.text)
+        assert pieces, answer.text
+        for sentence, n in pieces:
+            assert sentence in by_n[int(n)].text
+        assert sorted(by_n) == list(range(1, len(by_n) + 1))
+        assert {int(n) for _, n in pieces} == set(by_n), "every citation is used by a marker"
+
+
+def test_off_topic_questions_are_refused(assistant):
+    for question in ["What is the capital of France?", "How do I file my taxes?"]:
+        answer = assistant.ask(question)
+        assert answer.refused and answer.citations == [] and answer.text == REFUSAL
+
+
+@pytest.mark.parametrize("bad, reason", [("", "empty"), ("   \n\t ", "empty"), ("x" * 4001, "limit"),
+                                         ("hello\x00world", "control"), (None, "text")])
+def test_bad_questions_raise_a_clear_error(assistant, bad, reason):
+    with pytest.raises(QuestionError, match=reason):
+        assistant.ask(bad)
+
+
+def test_load_builds_a_missing_index_then_reuses_it(small_corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(small_corpus))
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    first = Assistant.load(quiet=True)
+    assert first.store.count() == 8
+    answer = first.ask("How often should I feed a sourdough starter?")
+    assert not answer.refused
+    assert answer.citations[0].source == "bread"
+    assert first.refresh_index() is None  # nothing changed: no re-ingest
+    assert first.example_questions() == []
+    assert first.sources() == ["Bicycle Maintenance", "Growing Tomatoes", "bread"]
+
+
+def test_example_questions_come_from_faq_headings(assistant):
+    examples = assistant.example_questions()
+    assert len(examples) == 5 and all(q.endswith("?") for q in examples)
+    assert examples[-1] == "How long does it take to build emotional intimacy?"

@@ -1,0 +1,73 @@
+"""The `rag` console script: ingest, ask, JSON lines on stdin, clear errors with exit code 2."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, subprocess_env
+
+
+def rag(*args, stdin: str | None = None, env=None, timeout=240):
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory):
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path_factory.mktemp("cli-data")))
+    first = rag("ingest", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "72 passages" in first.stdout or "passages from 1 document" in first.stdout
+    return env
+
+
+def test_second_ingest_embeds_nothing(cli_env):
+    again = rag("ingest", env=cli_env)
+    assert again.returncode == 0
+    assert "0 passages embedded" in again.stdout
+
+
+def test_json_lines_from_stdin_in_order_with_errors(cli_env):
+    questions = ["How long does it take to build emotional intimacy?", "", "x" * 5000,
+                 "What is the capital of France?", "Can emotional intimacy exist without romance or sex?"]
+    out = rag("ask", "--json", "-", stdin="\n".join(questions) + "\n", env=cli_env)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["question"] for r in rows] == questions
+    first = rows[0]
+    assert set(first) == {"question", "answer", "refused", "citations"}
+    assert first["citations"][0]["n"] == 1
+    assert first["citations"][0]["text"].startswith("There’s no fixed timeline.")
+    assert set(first["citations"][0]) == {"n", "text", "source", "section", "score"}
+    assert "empty" in rows[1]["error"] and "limit" in rows[2]["error"]
+    assert rows[3]["refused"] is True and rows[3]["citations"] == []
+    assert rows[4]["refused"] is False
+    assert "Traceback" not in out.stderr
+
+
+def test_ask_prints_answer_and_sources(cli_env):
+    out = rag("ask", "Can emotional intimacy exist without romance or sex?", env=cli_env)
+    assert out.returncode == 0, out.stderr
+    assert "[1]" in out.stdout and "Can emotional intimacy exist without romance or sex?" in out.stdout
+    single = rag("ask", "--json", "What are common warning signs of low emotional intimacy?", env=cli_env)
+    assert json.loads(single.stdout)["citations"][0]["section"].endswith("low emotional intimacy?")
+
+
+@pytest.mark.parametrize("question, reason", [("", "empty"), ("   ", "empty"), ("y" * 4001, "limit"),
+                                              ("bad\x07bell", "control")])
+def test_bad_question_exits_2_with_one_line(cli_env, question, reason):
+    out = rag("ask", question, env=cli_env, timeout=60)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0] and lines[0].startswith("rag: ")
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    env = subprocess_env(RAG_CORPUS_DIR=str(tmp_path / "nowhere"), RAG_DATA_DIR=str(tmp_path / "d"))
+    out = rag("ingest", env=env, timeout=60)
+    assert out.returncode == 2
+    assert "corpus folder not found" in out.stderr and "Traceback" not in out.stderr
