@@ -35,4 +35,5 @@ def build_chat(assistant):
         description=f"Answers come only from: {sources}. Every sentence cites its passage.",
         examples=assistant.example_questions() or None,
         cache_examples=False,
+        api_name="chat",
     )
