@@ -11,7 +11,7 @@ from .ingest import IngestReport, ingest, is_stale
 from .questions import clean_question
 from .retriever import Retriever
 from .settings import Settings
-from .store import PassageStore, StoreError
+from .store import Hit, PassageStore, StoreError
 
 
 class Assistant:
@@ -67,5 +67,10 @@ class Assistant:
 
     def ask(self, question: str) -> Answer:
         """Answer `question` from the articles; raises QuestionError for empty, over-long or control-character input."""
+        return self.ask_traced(question)[0]
+
+    def ask_traced(self, question: str) -> tuple[Answer, list[Hit]]:
+        """The answer and the ranked passages it was composed from (for evaluation and debugging)."""
         text = clean_question(question, self.settings.max_question_chars)
-        return compose(text, self.retriever.retrieve(text), self.settings)
+        hits = self.retriever.retrieve(text)
+        return compose(text, hits, self.settings), hits

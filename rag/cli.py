@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", help='the question, or "-" to read one question per line from standard input')
     p.add_argument("-j", "--json", action="store_true", help="print JSON (one object per line with -)")
     p.set_defaults(run=_ask)
+
+    p = sub.add_parser("eval", parents=[common], help="score the system on the eval set and write a report")
+    p.add_argument("--set", type=Path, help="eval set JSONL (default: eval/faq.jsonl)")
+    p.add_argument("--out", type=Path, default=Path("eval/out"), help="report folder (default: eval/out)")
+    p.add_argument("--baseline", action="store_true", help="also run the naive llama-index pipeline, side by side")
+    p.set_defaults(run=_eval)
     return parser
 
 
@@ -86,6 +92,24 @@ def _ask(args) -> int:
             print(json.dumps(result, ensure_ascii=False), flush=True)
         else:
             print(_as_text_dict(result), flush=True)
+    return 0
+
+
+def _eval(args) -> int:
+    try:
+        from eval.evalset import EvalSetError
+        from eval.report import metrics_table
+        from eval.runner import run_eval
+    except ImportError:
+        print("rag: the eval package is not installed; run from the project folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        results = run_eval(_settings(args), args.set, args.out, baseline=args.baseline)
+    except EvalSetError as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(metrics_table(results))
+    print(f"\nReport: {results['paths']['report']}")
     return 0
 
 

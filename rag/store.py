@@ -88,6 +88,14 @@ class PassageStore:
         got = col.get(include=["metadatas"])
         return dict(zip(got["ids"], got["metadatas"]))
 
+    def texts(self) -> dict[str, str]:
+        """id → text of every stored passage."""
+        col = self.collection()
+        if col is None:
+            return {}
+        got = col.get(include=["documents"])
+        return dict(zip(got["ids"], got["documents"]))
+
     def count(self) -> int:
         col = self.collection()
         return col.count() if col is not None else 0

@@ -1,0 +1,1 @@
+"""The FAQ-derived evaluation: eval set, scorer, naive baseline and report behind `rag eval`."""

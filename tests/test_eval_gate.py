@@ -1,0 +1,34 @@
+"""CI gate: the eval on the full set stays above eval/thresholds.toml, and writes its report."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+
+from conftest import CORPUS, ROOT, subprocess_env
+from eval.runner import run_eval
+
+THRESHOLDS = tomllib.loads((ROOT / "eval" / "thresholds.toml").read_text(encoding="utf-8"))["floors"]
+
+
+def test_eval_meets_thresholds(assistant, article_settings, tmp_path):
+    results = run_eval(article_settings, out_dir=tmp_path, assistant=assistant, progress=False)
+    summary = results["system"]["summary"]
+    below = {m: (round(summary[m], 4), floor) for m, floor in THRESHOLDS.items() if summary[m] < floor}
+    assert not below, f"metrics below their floors (measured, floor): {below}"
+    for name in ("report.md", "results.json", "metrics_by_kind.png", "score_distribution.png", "latency.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "| hit@1 |" in report and "## Misses" in report
+
+
+def test_rag_eval_baseline_prints_both_columns(tmp_path):
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--baseline", "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| metric | system | baseline | system / baseline |" in out.stdout
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["baseline"]["summary"]["refusal"] == 0.0, "the naive pipeline never refuses"
+    assert results["baseline"]["summary"]["cases"] == results["system"]["summary"]["cases"]
