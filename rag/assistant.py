@@ -19,7 +19,7 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.retriever = Retriever(store, embedder, settings.top_k)
+        self.retriever = Retriever(store, embedder, settings.top_k, settings.keyword_weight)
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, quiet: bool = False) -> "Assistant":
@@ -34,7 +34,7 @@ class Assistant:
                 print(report.summary(), file=sys.stderr)
         if store.count() == 0:
             raise StoreError(f"the index is empty: add articles to {settings.corpus_dir} and run `rag ingest`")
-        embedder.encode_one("warm up")  # the first encode pays torch's one-off set-up; pay it here
+        assistant.retriever.retrieve("warm up")  # pays torch's one-off set-up and builds the keyword index
         return assistant
 
     def refresh_index(self, progress: bool | None = None) -> IngestReport | None:

@@ -27,9 +27,10 @@ def answer_units(text: str, kind: str) -> list[tuple[int, int]]:
 
 
 def compose(question: str, hits: list[Hit], settings: Settings) -> Answer:
-    if not hits or hits[0].score < settings.min_score:
+    best = max((h.score for h in hits), default=0.0)
+    if best < settings.min_score:
         return refusal(question)
-    floor = max(settings.min_score, hits[0].score - CITATION_MARGIN)
+    floor = max(settings.min_score, best - CITATION_MARGIN)
     candidates = [h for h in hits if h.score >= floor][: settings.max_citations]
     wanted = set(content_terms(question))
 

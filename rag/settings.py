@@ -28,6 +28,7 @@ class Settings:
     collection: str = "passages"  # Chroma collection name
     torch_threads: int = 1  # two threads on two busy cores measured 25x slower
     top_k: int = 6  # passages retrieved per question
+    keyword_weight: float = 0.5  # weight of the BM25 ranking against the dense one in fusion; 0 = dense only
     min_score: float = 0.38  # best cosine below this → refuse
     max_citations: int = 3  # passages an answer may cite
     max_sentences: int = 4  # sentences in an answer

@@ -88,13 +88,18 @@ class PassageStore:
         got = col.get(include=["metadatas"])
         return dict(zip(got["ids"], got["metadatas"]))
 
-    def texts(self) -> dict[str, str]:
-        """id → text of every stored passage."""
+    def passages(self) -> list[Passage]:
+        """Every stored passage, in document order."""
         col = self.collection()
         if col is None:
-            return {}
-        got = col.get(include=["documents"])
-        return dict(zip(got["ids"], got["documents"]))
+            return []
+        got = col.get(include=["documents", "metadatas"])
+        found = [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(found, key=lambda p: (p.doc_id, p.start))
+
+    def texts(self) -> dict[str, str]:
+        """id → text of every stored passage."""
+        return {p.id: p.text for p in self.passages()}
 
     def count(self) -> int:
         col = self.collection()
