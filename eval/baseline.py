@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 from rag.answer_types import Answer, Citation
+from rag.assistant import Trace
 from rag.corpus import corpus_files
 from rag.passages import Passage
 from rag.store import Hit
@@ -34,13 +35,13 @@ class NaiveBaseline:
         got = collection.get(include=["documents"])
         self.passages = dict(zip(got["ids"], got["documents"]))
 
-    def ask_traced(self, question: str) -> tuple[Answer, list[Hit]]:
+    def ask_traced(self, question: str) -> Trace:
         nodes = self.retriever.retrieve(question)
         hits = [Hit(Passage(n.node.node_id, n.node.metadata.get("file", ""), n.node.metadata.get("file", ""), "",
                             n.node.get_content(), 0, 0, "chunk"), float(n.score or 0.0)) for n in nodes]
         top = hits[0]
         citation = Citation(n=1, text=top.passage.text, source=top.passage.source, section="", score=top.score)
-        return Answer(question=question, text=f"{top.passage.text} [1]", refused=False, citations=[citation]), hits
+        return Trace(Answer(question=question, text=f"{top.passage.text} [1]", refused=False, citations=[citation]), hits)
 
     def close(self) -> None:
         self._tmp.cleanup()

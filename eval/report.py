@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .ablation import ablation_table
 from .scoring import METRICS
 
 PERCENT = {m for m in METRICS if not m.endswith("ms")}
@@ -78,11 +79,14 @@ def write_report(results: dict, out_dir: Path) -> dict[str, Path]:
     records = results["system"]["cases"]
     lines = [
         "# Eval report", "",
-        f"Eval set `{results['set']}`: {len(records)} cases. Refusal threshold {results['settings']['min_score']}.",
+        f"Eval set `{results['set']}`: {len(records)} cases.",
         "", "## Metrics", "", metrics_table(results), "",
         "Retrieval metrics (hit@k, MRR, recall@5, all@5) and *answered* are over answerable cases; "
         "*refusal* over unanswerable ones; grounded and citation precision over answered answerable cases; "
         "faithfulness is the share of answer sentences found verbatim in the passage their marker cites.",
+        *(["", "## Ablation", "", ablation_table(results["ablation"], (results.get("baseline") or {}).get("summary")),
+            "", "Each row adds one step to the row above, on the same index and eval set, in the same run."]
+          if results.get("ablation") else []),
         "", "## By kind", "", kinds_table(results["system"]["by_kind"]), "",
         "## Plots", "", "![metrics per kind](metrics_by_kind.png)", "",
         "![top score distribution](score_distribution.png)", "", "![latency](latency.png)", "",
@@ -122,18 +126,25 @@ def plot_all(results: dict, out_dir: Path) -> dict[str, Path]:
     fig.savefig(paths["metrics_by_kind"], dpi=110)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    answerable = [r["top_score"] for r in system["cases"] if r["answerable"] and r["top_score"] is not None]
-    unanswerable = [r["top_score"] for r in system["cases"] if not r["answerable"] and r["top_score"] is not None]
-    bins = [i / 40 for i in range(-4, 41)]
-    ax.hist(answerable, bins=bins, alpha=0.6, label=f"answerable ({len(answerable)})", color="tab:green")
-    ax.hist(unanswerable, bins=bins, alpha=0.6, label=f"unanswerable ({len(unanswerable)})", color="tab:red")
-    threshold = results["settings"]["min_score"]
-    ax.axvline(threshold, color="black", linestyle="--", label=f"refusal threshold {threshold}")
-    ax.set_xlabel("top retrieval score (cosine)")
-    ax.set_ylabel("questions")
-    ax.set_title("Top score: answerable vs unanswerable")
-    ax.legend(fontsize=8)
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    cfg = results["settings"]
+    for answerable, colour, label in ((True, "tab:green", "answerable"), (False, "tab:red", "unanswerable")):
+        points = [(r["top"], r["coverage"]) for r in system["cases"] if r["answerable"] == answerable and "top" in r]
+        ax.scatter([p[0] for p in points], [p[1] for p in points], c=colour, alpha=0.6, s=22,
+                   label=f"{label} ({len(points)})")
+    # The decision boundary: bias + w_top·top + w_cov·coverage = 0.
+    xs = [-0.1, 1.0]
+    if cfg["answer_coverage_weight"]:
+        ys = [-(cfg["answer_bias"] + cfg["answer_top_weight"] * x) / cfg["answer_coverage_weight"] for x in xs]
+        ax.plot(xs, ys, "k--", label="refusal boundary (answer above/right)")
+    else:
+        ax.axvline(-cfg["answer_bias"] / cfg["answer_top_weight"], color="black", linestyle="--", label="refusal threshold")
+    ax.set_xlim(-0.1, 1.0)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("top retrieval score")
+    ax.set_ylabel("share of question words the corpus knows")
+    ax.set_title("Answerability: answerable vs unanswerable questions")
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     paths["score_distribution"] = out_dir / "score_distribution.png"
     fig.savefig(paths["score_distribution"], dpi=110)

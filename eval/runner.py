@@ -22,13 +22,17 @@ def evaluate(ask_traced, cases: list[EvalCase], all_passages: dict[str, str], la
     records = []
     for case in tqdm(cases, desc=f"eval {label}", unit="q", file=sys.stderr, disable=(not progress) if progress is not None else None):
         started = time.perf_counter()
-        answer, hits = ask_traced(case.question)
-        records.append(score_case(case, answer, hits, (time.perf_counter() - started) * 1000, all_passages))
+        answer, hits, evidence = ask_traced(case.question)
+        record = score_case(case, answer, hits, (time.perf_counter() - started) * 1000, all_passages)
+        if evidence is not None:
+            record.update(top=round(evidence.top, 4), coverage=round(evidence.coverage, 4), unknown=list(evidence.unknown))
+        records.append(record)
     return {"summary": summarise(records), "by_kind": summarise_by_kind(records), "cases": records}
 
 
 def run_eval(settings: Settings | None = None, set_path: Path | None = None, out_dir: Path | None = None,
-             baseline: bool = False, progress: bool | None = None, assistant=None) -> dict:
+             baseline: bool = False, ablation: bool = False, progress: bool | None = None,
+             assistant=None) -> dict:
     from rag.assistant import Assistant
     from rag.corpus import load_corpus
 
@@ -52,5 +56,9 @@ def run_eval(settings: Settings | None = None, set_path: Path | None = None, out
             results["baseline"] = evaluate(naive.ask_traced, cases, naive.passages, "baseline", progress)
         finally:
             naive.close()
+    if ablation:
+        from .ablation import run_ablation
+
+        results["ablation"] = run_ablation(assistant, cases, passages, progress)
     results["paths"] = {k: str(v) for k, v in write_report(results, Path(out_dir or DEFAULT_OUT)).items()}
     return results

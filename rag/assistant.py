@@ -2,16 +2,24 @@
 from __future__ import annotations
 
 import sys
+from typing import NamedTuple
 
 from .answer_types import Answer
-from .composer import compose
+from .answerability import Answerability, Evidence
+from .composer import compose, refusal
 from .corpus import CorpusError, load_corpus
 from .embedder import Embedder
 from .ingest import IngestReport, ingest, is_stale
 from .questions import clean_question
-from .retriever import Retriever
+from .retriever import DenseWeights, Retriever
 from .settings import Settings
 from .store import Hit, PassageStore, StoreError
+
+
+class Trace(NamedTuple):
+    answer: Answer
+    hits: list[Hit]
+    evidence: Evidence | None = None
 
 
 class Assistant:
@@ -19,7 +27,11 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.retriever = Retriever(store, embedder, settings.top_k, settings.keyword_weight)
+        self.retriever = Retriever(
+            store, embedder, settings.top_k, settings.keyword_weight,
+            DenseWeights(settings.passage_weight, settings.sentence_weight, settings.heading_weight),
+            correct_typos=settings.correct_typos)
+        self._answerability: Answerability | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, quiet: bool = False) -> "Assistant":
@@ -69,8 +81,19 @@ class Assistant:
         """Answer `question` from the articles; raises QuestionError for empty, over-long or control-character input."""
         return self.ask_traced(question)[0]
 
-    def ask_traced(self, question: str) -> tuple[Answer, list[Hit]]:
-        """The answer and the ranked passages it was composed from (for evaluation and debugging)."""
+    @property
+    def answerability(self) -> Answerability:
+        if self._answerability is None:
+            s = self.settings
+            self._answerability = Answerability(self.retriever.vocabulary.counts, s.answer_bias,
+                                                s.answer_top_weight, s.answer_coverage_weight)
+        return self._answerability
+
+    def ask_traced(self, question: str) -> Trace:
+        """The answer, the ranked passages it was composed from, and the answerability evidence."""
         text = clean_question(question, self.settings.max_question_chars)
-        hits = self.retriever.retrieve(text)
-        return compose(text, hits, self.settings), hits
+        found = self.retriever.search(text)
+        evidence = self.answerability.evidence(found.query, found.hits)
+        if not self.answerability.answerable(evidence):
+            return Trace(refusal(text), found.hits, evidence)
+        return Trace(compose(text, found.hits, self.settings), found.hits, evidence)

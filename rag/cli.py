@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--set", type=Path, help="eval set JSONL (default: eval/faq.jsonl)")
     p.add_argument("--out", type=Path, default=Path("eval/out"), help="report folder (default: eval/out)")
     p.add_argument("--baseline", action="store_true", help="also run the naive llama-index pipeline, side by side")
+    p.add_argument("--ablation", action="store_true", help="also run each retrieval step switched on in turn")
     p.set_defaults(run=_eval)
     return parser
 
@@ -104,11 +105,16 @@ def _eval(args) -> int:
         print("rag: the eval package is not installed; run from the project folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        results = run_eval(_settings(args), args.set, args.out, baseline=args.baseline)
+        results = run_eval(_settings(args), args.set, args.out, baseline=args.baseline, ablation=args.ablation)
     except EvalSetError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(metrics_table(results))
+    if results.get("ablation"):
+        from eval.ablation import ablation_table
+
+        print()
+        print(ablation_table(results["ablation"], (results.get("baseline") or {}).get("summary")))
     print(f"\nReport: {results['paths']['report']}")
     return 0
 

@@ -27,10 +27,11 @@ def answer_units(text: str, kind: str) -> list[tuple[int, int]]:
 
 
 def compose(question: str, hits: list[Hit], settings: Settings) -> Answer:
-    best = max((h.score for h in hits), default=0.0)
-    if best < settings.min_score:
+    """The answer from `hits`, which the answerability decision has judged to answer the question."""
+    if not hits:
         return refusal(question)
-    floor = max(settings.min_score, best - CITATION_MARGIN)
+    best = max(h.score for h in hits)
+    floor = best - CITATION_MARGIN
     candidates = [h for h in hits if h.score >= floor][: settings.max_citations]
     wanted = set(content_terms(question))
 

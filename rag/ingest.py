@@ -11,6 +11,7 @@ from .embedder import Embedder
 from .passages import CHUNKING_VERSION, split_corpus
 from .settings import Settings
 from .store import PassageStore, passage_metadata
+from .units import passage_units
 
 BATCH = 64
 
@@ -76,6 +77,9 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
         bar = _progress(len(new), progress)
         for i in range(0, len(new), BATCH):
             batch = new[i:i + BATCH]
+            units = [u for p in batch for u in passage_units(p)]
+            # Units before passages: a passage present in the index always has its units.
+            store.upsert_units(units, _encode_unique(embedder, [u.text for u in units]))
             store.upsert(batch, embedder.encode([p.embedding_text() for p in batch]))
             bar.update(len(batch))
         bar.close()
@@ -86,6 +90,14 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
     store.set_info({**expected, "corpus_digest": corpus_digest(docs), "passages": len(passages)})
     return IngestReport(len(docs), len(passages), len(new), len(moved), len(removed), rebuilt,
                         time.perf_counter() - started)
+
+
+def _encode_unique(embedder: Embedder, texts: list[str]):
+    """Encode each distinct text once: heading units repeat across a section's passages."""
+    distinct = list(dict.fromkeys(texts))
+    vectors = embedder.encode(distinct)
+    row = {t: i for i, t in enumerate(distinct)}
+    return vectors[[row[t] for t in texts]]
 
 
 def _progress(total: int, enabled: bool | None):

@@ -1,44 +1,117 @@
-"""Find the passages for a question: dense and keyword rankings fused by reciprocal rank."""
+"""Find the passages for a question: dense (passage, sentence, heading vectors) fused with BM25 by rank."""
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from .embedder import Embedder
 from .keyword import KeywordIndex
 from .store import Hit, PassageStore
+from .vocabulary import Vocabulary
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of rank 1 over rank 2
 CANDIDATES = 20  # depth of each ranking that enters the fusion
 
 
+@dataclass(frozen=True)
+class DenseWeights:
+    passage: float = 0.4  # cosine to the passage (with its headings)
+    sentence: float = 0.4  # best cosine to one of its sentences
+    heading: float = 0.2  # cosine to its nearest heading
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found: ranked hits, plus the evidence the answerability decision needs."""
+    hits: list[Hit]
+    query: str  # the question as searched (typos corrected)
+    keyword_top: float  # best BM25 score of the whole question
+
+
 class Retriever:
-    def __init__(self, store: PassageStore, embedder: Embedder, top_k: int = 6, keyword_weight: float = 0.5) -> None:
+    def __init__(self, store: PassageStore, embedder: Embedder, top_k: int = 6, keyword_weight: float = 0.5,
+                 weights: DenseWeights = DenseWeights(), correct_typos: bool = True) -> None:
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
         self.keyword_weight = keyword_weight
+        self.weights = weights
+        self.correct_typos = correct_typos
         self._keyword: KeywordIndex | None = None
+        self._vocabulary: Vocabulary | None = None
+
+    def _load_corpus_indexes(self) -> None:
+        passages = self.store.passages()
+        self._keyword = KeywordIndex(passages)
+        self._vocabulary = Vocabulary([f"{p.source} {p.section} {p.text}" for p in passages])
 
     @property
     def keyword(self) -> KeywordIndex:
         if self._keyword is None:
-            self._keyword = KeywordIndex(self.store.passages())
+            self._load_corpus_indexes()
         return self._keyword
 
+    @property
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            self._load_corpus_indexes()
+        return self._vocabulary
+
     def retrieve(self, question: str) -> list[Hit]:
-        """Top passages by fused rank; each Hit.score stays the dense cosine (what refusal and display use)."""
-        vector = self.embedder.encode_one(question)
-        dense = sorted(self.store.query(vector, max(CANDIDATES, self.top_k)), key=lambda h: -h.score)
-        if self.keyword_weight <= 0:
-            return dense[: self.top_k]
+        return self.search(question).hits
+
+    def search(self, question: str) -> Retrieval:
+        query = self.vocabulary.correct_text(question) if self.correct_typos else question
+        hits, keyword_top = self._rank(query, self.embedder.encode_one(query))
+        return Retrieval(hits[: self.top_k], query, keyword_top)
+
+    def _rank(self, text: str, vector: np.ndarray) -> tuple[list[Hit], float]:
+        dense = self.store.query(vector, CANDIDATES)
+        by_id = {h.passage.id: h for h in dense}
+        use_units = self.weights.sentence > 0 or self.weights.heading > 0
+        if use_units:
+            for pid, _, _ in self.store.query_units(vector, 2 * CANDIDATES):
+                by_id.setdefault(pid, None)
+        keyword = self.keyword.search(text, CANDIDATES) if self.keyword_weight > 0 else []
+        for passage, _ in keyword:
+            by_id.setdefault(passage.id, Hit(passage, 0.0))
+        missing = [pid for pid, hit in by_id.items() if hit is None]
+        if missing:
+            by_id.update({p.id: Hit(p, 0.0) for p in self.store.get(missing)})
+        if use_units:
+            scores = self._dense_scores(vector, list(by_id))
+        else:
+            # The dense score is the passage cosine; a keyword-only passage fell below the
+            # dense cut-off, so the weakest dense score bounds its own.
+            cosines = {h.passage.id: h.score for h in dense}
+            floor = min(cosines.values(), default=0.0)
+            scores = {pid: cosines.get(pid, floor) for pid in by_id}
+        ranked = sorted(by_id, key=lambda pid: -scores[pid])[:CANDIDATES]
         # Hand-written fusion: llama-index's QueryFusionRetriever would put its import
         # (seconds) and async machinery on the query path for these few lines.
-        fused: dict[str, float] = {}
-        by_id = {h.passage.id: h for h in dense}
-        for rank, hit in enumerate(dense):
-            fused[hit.passage.id] = 1 / (RRF_K + rank)
-        floor = dense[-1].score if dense else 0.0
-        for rank, (passage, _) in enumerate(self.keyword.search(question, CANDIDATES)):
+        fused = {pid: 1 / (RRF_K + rank) for rank, pid in enumerate(ranked)}
+        for rank, (passage, _) in enumerate(keyword):
             fused[passage.id] = fused.get(passage.id, 0.0) + self.keyword_weight / (RRF_K + rank)
-            # A keyword-only passage was below the dense cut-off: its cosine is at most the floor.
-            by_id.setdefault(passage.id, Hit(passage, floor))
         order = sorted(fused, key=lambda pid: -fused[pid])
-        return [by_id[pid] for pid in order[: self.top_k]]
+        hits = [replace(by_id[pid], score=scores[pid]) for pid in order]
+        return hits, (keyword[0][1] if keyword else 0.0)
+
+    def _dense_scores(self, vector: np.ndarray, passage_ids: list[str]) -> dict[str, float]:
+        """Weighted passage, best-sentence and heading cosines, computed exactly for every candidate."""
+        passages, units = self.store.vectors(passage_ids)
+        best_sentence: dict[str, float] = {}
+        heading: dict[str, float] = {}
+        for pid, kind, unit in units:
+            cos = float(unit @ vector)
+            if kind == "heading":
+                heading[pid] = cos
+            else:
+                best_sentence[pid] = max(best_sentence.get(pid, -1.0), cos)
+        w = self.weights
+        scores = {}
+        for pid in passage_ids:
+            p = float(passages[pid] @ vector) if pid in passages else 0.0
+            scores[pid] = (w.passage * p + w.sentence * best_sentence.get(pid, p)
+                           + w.heading * heading.get(pid, p))
+        return scores

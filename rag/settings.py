@@ -29,13 +29,27 @@ class Settings:
     torch_threads: int = 1  # two threads on two busy cores measured 25x slower
     top_k: int = 6  # passages retrieved per question
     keyword_weight: float = 0.5  # weight of the BM25 ranking against the dense one in fusion; 0 = dense only
-    min_score: float = 0.38  # best cosine below this → refuse
+    passage_weight: float = 0.4  # dense score: weight of the cosine to the whole passage
+    sentence_weight: float = 0.4  # dense score: weight of the best cosine to one of its sentences
+    heading_weight: float = 0.2  # dense score: weight of the cosine to its nearest heading
+    correct_typos: bool = True  # replace question words unknown to the corpus and to English by a close corpus word
+    # Answerability: answer when answer_bias + answer_top_weight·top + answer_coverage_weight·coverage ≥ 0,
+    # where top is the best dense score and coverage the share of question words the corpus knows.
+    # Fitted by `python -m eval.calibrate` (leave-one-out cross-validated on the eval set).
+    answer_bias: float = -5.204  # intercept of the answerability decision
+    answer_top_weight: float = 7.43  # weight of the best passage score
+    answer_coverage_weight: float = 3.52  # weight of the corpus's coverage of the question's words
     max_citations: int = 3  # passages an answer may cite
     max_sentences: int = 4  # sentences in an answer
     max_question_chars: int = 4000  # longer questions are rejected before retrieval
     host: str = "127.0.0.1"  # the web chat binds here; loopback unless told otherwise
     port: int = 7860  # the web chat's port
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # accept plain strings for folders
+            if isinstance(f.default, Path) and not isinstance(getattr(self, f.name), Path):
+                object.__setattr__(self, f.name, Path(getattr(self, f.name)))
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

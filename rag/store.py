@@ -48,6 +48,24 @@ class PassageStore:
         self.settings = settings
         self.client = client if client is not None else make_client(settings)
         self._collection = None
+        self._units = None
+
+    def units(self, create: bool = False):
+        """The companion collection of sentence and heading vectors, each pointing at its passage."""
+        if self._units is None:
+            name = f"{self.settings.collection}-units"
+            try:
+                if create:
+                    self._units = self.client.get_or_create_collection(
+                        name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+                else:
+                    names = {getattr(c, "name", c) for c in self.client.list_collections()}
+                    if name not in names:
+                        return None
+                    self._units = self.client.get_collection(name, embedding_function=None)
+            except Exception as exc:
+                raise StoreError(f"cannot read the index: {exc}") from exc
+        return self._units
 
     def collection(self, create: bool = False):
         if self._collection is None:
@@ -74,11 +92,12 @@ class PassageStore:
 
     def reset(self) -> None:
         """Drop the collection (model or chunking changed, or a rebuild was asked for)."""
-        try:
-            self.client.delete_collection(self.settings.collection)
-        except Exception:
-            pass  # it did not exist
-        self._collection = None
+        for name in (self.settings.collection, f"{self.settings.collection}-units"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:
+                pass  # it did not exist
+        self._collection = self._units = None
 
     def stored(self) -> dict[str, dict]:
         """id → metadata of every stored passage."""
@@ -97,6 +116,10 @@ class PassageStore:
         found = [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(found, key=lambda p: (p.doc_id, p.start))
 
+    def get(self, ids: list[str]) -> list[Passage]:
+        got = self.collection().get(ids=list(ids), include=["documents", "metadatas"])
+        return [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
     def texts(self) -> dict[str, str]:
         """id → text of every stored passage."""
         return {p.id: p.text for p in self.passages()}
@@ -110,6 +133,13 @@ class PassageStore:
             ids=[p.id for p in passages], embeddings=[list(map(float, e)) for e in embeddings],
             documents=[p.text for p in passages], metadatas=[passage_metadata(p) for p in passages])
 
+    def upsert_units(self, units, embeddings) -> None:
+        if units:
+            self.units(create=True).upsert(
+                ids=[u.id for u in units], embeddings=[list(map(float, e)) for e in embeddings],
+                documents=[u.text for u in units],
+                metadatas=[{"passage_id": u.passage_id, "kind": u.kind} for u in units])
+
     def update_metadata(self, passages: list[Passage]) -> None:
         if passages:
             self.collection(create=True).update(
@@ -118,6 +148,7 @@ class PassageStore:
     def delete(self, ids: list[str]) -> None:
         if ids:
             self.collection(create=True).delete(ids=list(ids))
+            self.units(create=True).delete(where={"passage_id": {"$in": list(ids)}})
 
     def query(self, embedding, k: int) -> list[Hit]:
         col = self.collection()
@@ -132,6 +163,38 @@ class PassageStore:
         for pid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
             hits.append(Hit(passage_from_record(pid, text, meta), 1.0 - float(dist)))
         return hits
+
+
+    def query_units(self, embedding, k: int) -> list[tuple[str, str, float]]:
+        """(passage id, unit kind, cosine) of the k nearest units."""
+        col = self.units()
+        if col is None:
+            return []
+        try:
+            got = col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
+                            include=["metadatas", "distances"])
+        except Exception as exc:
+            raise StoreError(f"the index did not answer: {exc}") from exc
+        return [(m["passage_id"], m["kind"], 1.0 - float(d)) for m, d in zip(got["metadatas"][0], got["distances"][0])]
+
+    def vectors(self, passage_ids: list[str]):
+        """Passage vectors and unit vectors for the given passages: ({id: vec}, [(passage id, kind, vec)])."""
+        import numpy as np
+
+        if not passage_ids:
+            return {}, []
+        try:
+            got = self.collection().get(ids=list(passage_ids), include=["embeddings"])
+            passages = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+            units = []
+            if self.units() is not None:
+                got = self.units().get(where={"passage_id": {"$in": list(passage_ids)}},
+                                       include=["embeddings", "metadatas"])
+                units = [(m["passage_id"], m["kind"], np.asarray(e, dtype=np.float32))
+                         for m, e in zip(got["metadatas"], got["embeddings"])]
+        except Exception as exc:
+            raise StoreError(f"the index did not answer: {exc}") from exc
+        return passages, units
 
 
 def passage_metadata(p: Passage) -> dict:

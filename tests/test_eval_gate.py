@@ -25,10 +25,14 @@ def test_eval_meets_thresholds(assistant, article_settings, tmp_path):
 
 def test_rag_eval_baseline_prints_both_columns(tmp_path):
     env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"))
-    out = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--baseline", "--out", str(tmp_path / "out")],
+    out = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--baseline", "--ablation", "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "| metric | system | baseline | system / baseline |" in out.stdout
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert results["baseline"]["summary"]["refusal"] == 0.0, "the naive pipeline never refuses"
     assert results["baseline"]["summary"]["cases"] == results["system"]["summary"]["cases"]
+    steps = [row["step"] for row in results["ablation"]]
+    assert steps[0] == "dense only" and steps[-1].endswith("(= system)")
+    assert results["ablation"][-1]["hit@1"] == results["system"]["summary"]["hit@1"]
+    assert "## Ablation" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

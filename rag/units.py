@@ -1,0 +1,39 @@
+"""The finer vectors of a passage: each sentence under its heading, and the heading itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .passages import Passage
+from .sentences import split_sentences
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    passage_id: str
+    kind: str  # "sentence" | "heading"
+    text: str
+
+
+def heading_of(passage: Passage) -> str:
+    return passage.section.split(" > ")[-1] if passage.section else ""
+
+
+def row_as_text(passage: Passage) -> str:
+    """A table row read out with its column names: "Aspect: Definition; Emotional Intimacy: …"."""
+    lines = passage.text.splitlines()
+    cells = [c.strip() for c in lines[-1].strip().strip("|").split("|")]
+    names = [c.strip() for c in lines[0].strip().strip("|").split("|")] if len(lines) >= 3 else []
+    if len(names) != len(cells):
+        return " ; ".join(cells)
+    return "; ".join(f"{n}: {c}" for n, c in zip(names, cells))
+
+
+def passage_units(passage: Passage) -> list[Unit]:
+    """One unit per sentence (a table row is one sentence), prefixed by the nearest heading; plus that heading."""
+    heading = heading_of(passage)
+    prefix = f"{heading}: " if heading else ""
+    sentences = [row_as_text(passage)] if passage.kind == "row" else split_sentences(passage.text)
+    units = [Unit(f"{passage.id}:s{i}", passage.id, "sentence", prefix + s) for i, s in enumerate(sentences)]
+    units.append(Unit(f"{passage.id}:h", passage.id, "heading", heading or passage.source))
+    return units
