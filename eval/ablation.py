@@ -15,13 +15,15 @@ def steps(settings: Settings) -> list[tuple[str, Settings]]:
     # Before the answerability step, refusal is the spine's single cosine threshold (0.38).
     cosine_only = dict(answer_bias=-3.8, answer_top_weight=10.0, answer_coverage_weight=0.0)
     dense = replace(settings, keyword_weight=0.0, passage_weight=1.0, sentence_weight=0.0, heading_weight=0.0,
-                    correct_typos=False, **cosine_only)
+                    correct_typos=False, long_question_focus=False, **cosine_only)
     keyword = replace(dense, keyword_weight=settings.keyword_weight)
     units = replace(keyword, passage_weight=settings.passage_weight, sentence_weight=settings.sentence_weight,
                     heading_weight=settings.heading_weight)
     typos = replace(units, correct_typos=settings.correct_typos)
+    focus = replace(typos, long_question_focus=settings.long_question_focus)
     return [("dense only", dense), ("+ keyword (BM25, RRF)", keyword),
             ("+ sentence and heading vectors", units), ("+ typo correction", typos),
+            ("+ long questions: asking sentences searched too", focus),
             ("+ answerability: score and word coverage (= system)", settings)]
 
 

@@ -30,7 +30,7 @@ class Assistant:
         self.retriever = Retriever(
             store, embedder, settings.top_k, settings.keyword_weight,
             DenseWeights(settings.passage_weight, settings.sentence_weight, settings.heading_weight),
-            correct_typos=settings.correct_typos)
+            correct_typos=settings.correct_typos, long_question_focus=settings.long_question_focus)
         self._answerability: Answerability | None = None
 
     @classmethod

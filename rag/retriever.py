@@ -7,6 +7,7 @@ import numpy as np
 
 from .embedder import Embedder
 from .keyword import KeywordIndex
+from .sentences import split_sentences
 from .store import Hit, PassageStore
 from .vocabulary import Vocabulary
 
@@ -29,15 +30,45 @@ class Retrieval:
     keyword_top: float  # best BM25 score of the whole question
 
 
+LONG_QUESTION_CHARS = 400  # past this a question is a story with a question in it
+
+
+def focus_sentences(question: str, limit: int = 3) -> list[str]:
+    """The asking sentences of a long question, searched on their own beside the whole.
+
+    The embedding model reads only its first 256 word pieces, and a long story dilutes the
+    one sentence that asks; short questions are searched as they are.
+    """
+    if len(question) <= LONG_QUESTION_CHARS:
+        return []
+    sentences = split_sentences(question)
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    return (asking or sentences[-1:])[-limit:]
+
+
+def _fuse_rankings(rankings: list[list[Hit]]) -> list[Hit]:
+    """Reciprocal-rank fusion of several rankings; each passage keeps its best dense score."""
+    fused: dict[str, float] = {}
+    best: dict[str, Hit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking):
+            pid = hit.passage.id
+            fused[pid] = fused.get(pid, 0.0) + 1 / (RRF_K + rank)
+            if pid not in best or hit.score > best[pid].score:
+                best[pid] = hit
+    return [best[pid] for pid in sorted(fused, key=lambda pid: -fused[pid])]
+
+
 class Retriever:
     def __init__(self, store: PassageStore, embedder: Embedder, top_k: int = 6, keyword_weight: float = 0.5,
-                 weights: DenseWeights = DenseWeights(), correct_typos: bool = True) -> None:
+                 weights: DenseWeights = DenseWeights(), correct_typos: bool = True, long_question_focus: bool = True) -> None:
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
         self.keyword_weight = keyword_weight
         self.weights = weights
         self.correct_typos = correct_typos
+        self.long_question_focus = long_question_focus
         self._keyword: KeywordIndex | None = None
         self._vocabulary: Vocabulary | None = None
 
@@ -63,7 +94,12 @@ class Retriever:
 
     def search(self, question: str) -> Retrieval:
         query = self.vocabulary.correct_text(question) if self.correct_typos else question
-        hits, keyword_top = self._rank(query, self.embedder.encode_one(query))
+        focus = focus_sentences(query) if self.long_question_focus else []
+        vectors = self.embedder.encode([query] + focus)
+        hits, keyword_top = self._rank(query, vectors[0])
+        if focus:
+            rankings = [hits] + [self._rank(text, vector)[0] for text, vector in zip(focus, vectors[1:])]
+            hits = _fuse_rankings(rankings)
         return Retrieval(hits[: self.top_k], query, keyword_top)
 
     def _rank(self, text: str, vector: np.ndarray) -> tuple[list[Hit], float]:

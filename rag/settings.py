@@ -32,13 +32,14 @@ class Settings:
     passage_weight: float = 0.4  # dense score: weight of the cosine to the whole passage
     sentence_weight: float = 0.4  # dense score: weight of the best cosine to one of its sentences
     heading_weight: float = 0.2  # dense score: weight of the cosine to its nearest heading
+    long_question_focus: bool = True  # questions over 400 characters: also search their asking sentences
     correct_typos: bool = True  # replace question words unknown to the corpus and to English by a close corpus word
     # Answerability: answer when answer_bias + answer_top_weight·top + answer_coverage_weight·coverage ≥ 0,
     # where top is the best dense score and coverage the share of question words the corpus knows.
     # Fitted by `python -m eval.calibrate` (leave-one-out cross-validated on the eval set).
-    answer_bias: float = -5.204  # intercept of the answerability decision
-    answer_top_weight: float = 7.43  # weight of the best passage score
-    answer_coverage_weight: float = 3.52  # weight of the corpus's coverage of the question's words
+    answer_bias: float = -5.511  # intercept of the answerability decision
+    answer_top_weight: float = 7.796  # weight of the best passage score
+    answer_coverage_weight: float = 3.679  # weight of the corpus's coverage of the question's words
     max_citations: int = 3  # passages an answer may cite
     max_sentences: int = 4  # sentences in an answer
     max_question_chars: int = 4000  # longer questions are rejected before retrieval

@@ -50,3 +50,12 @@ def test_table_row_reads_with_its_column_names():
     doc = Document("t.md", "T", "## Sizes\n\n| Size | Width |\n| --- | --- |\n| Small | 10 cm |\n", "markdown")
     (row,) = split_document(doc)
     assert row_as_text(row) == "Size: Small; Width: 10 cm"
+
+
+def test_long_questions_are_searched_by_their_asking_sentences_too():
+    from rag.retriever import focus_sentences
+
+    assert focus_sentences("How long does it take?") == []
+    story = "We met years ago. " * 30 + "Things changed after the move. What can we do now? Thanks for reading."
+    assert focus_sentences(story) == ["What can we do now?"]
+    assert focus_sentences("We met years ago. " * 30) == ["We met years ago."]  # no question mark: the last sentence
