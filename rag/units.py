@@ -29,11 +29,26 @@ def row_as_text(passage: Passage) -> str:
     return "; ".join(f"{n}: {c}" for n, c in zip(names, cells))
 
 
+def row_cells_as_text(passage: Passage) -> list[str]:
+    """Each cell of a table row as its own statement: "Sexual Intimacy, Independence: May be …"."""
+    lines = passage.text.splitlines()
+    if len(lines) < 3:
+        return []
+    names = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+    cells = [c.strip() for c in lines[-1].strip().strip("|").split("|")]
+    if len(names) != len(cells) or len(cells) < 3:
+        return []
+    return [f"{names[i]}, {cells[0]}: {cells[i]}" for i in range(1, len(cells)) if cells[i]]
+
+
 def passage_units(passage: Passage) -> list[Unit]:
-    """One unit per sentence (a table row is one sentence), prefixed by the nearest heading; plus that heading."""
+    """One unit per sentence (a table row: the row, then each cell), under the nearest heading; plus that heading."""
     heading = heading_of(passage)
     prefix = f"{heading}: " if heading else ""
-    sentences = [row_as_text(passage)] if passage.kind == "row" else split_sentences(passage.text)
+    if passage.kind == "row":
+        sentences = [row_as_text(passage)] + row_cells_as_text(passage)
+    else:
+        sentences = split_sentences(passage.text)
     units = [Unit(f"{passage.id}:s{i}", passage.id, "sentence", prefix + s) for i, s in enumerate(sentences)]
     units.append(Unit(f"{passage.id}:h", passage.id, "heading", heading or passage.source))
     return units

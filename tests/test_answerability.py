@@ -50,6 +50,11 @@ def test_table_row_reads_with_its_column_names():
     doc = Document("t.md", "T", "## Sizes\n\n| Size | Width |\n| --- | --- |\n| Small | 10 cm |\n", "markdown")
     (row,) = split_document(doc)
     assert row_as_text(row) == "Size: Small; Width: 10 cm"
+    three = Document("t.md", "T", "## Pets\n\n| Aspect | Cats | Dogs |\n| --- | --- | --- |\n| Walks | None | Daily |\n",
+                     "markdown")
+    (pets,) = split_document(three)
+    assert [u.text for u in passage_units(pets) if u.kind == "sentence"] == [
+        "Pets: Aspect: Walks; Cats: None; Dogs: Daily", "Pets: Cats, Walks: None", "Pets: Dogs, Walks: Daily"]
 
 
 def test_long_questions_are_searched_by_their_asking_sentences_too():
