@@ -1,7 +1,7 @@
 """The Answer and Citation values every face (Python, CLI, web) returns."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,3 @@ class Answer:
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.text, "refused": self.refused,
                 "citations": [c.to_dict() for c in self.citations]}
-
-    def full(self) -> dict:
-        return asdict(self)

@@ -15,7 +15,7 @@ class StoreError(Exception):
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # cosine similarity, 1 = identical
+    score: float  # dense relevance: a cosine, or the retriever's weighted cosines; 1 = identical
 
 
 def make_client(settings: Settings):
@@ -50,37 +50,28 @@ class PassageStore:
         self._collection = None
         self._units = None
 
+    def collection(self, create: bool = False):
+        """The passages collection; None when it does not exist and `create` is false."""
+        if self._collection is None:
+            self._collection = self._open(self.settings.collection, create)
+        return self._collection
+
     def units(self, create: bool = False):
         """The companion collection of sentence and heading vectors, each pointing at its passage."""
         if self._units is None:
-            name = f"{self.settings.collection}-units"
-            try:
-                if create:
-                    self._units = self.client.get_or_create_collection(
-                        name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
-                else:
-                    names = {getattr(c, "name", c) for c in self.client.list_collections()}
-                    if name not in names:
-                        return None
-                    self._units = self.client.get_collection(name, embedding_function=None)
-            except Exception as exc:
-                raise StoreError(f"cannot read the index: {exc}") from exc
+            self._units = self._open(f"{self.settings.collection}-units", create)
         return self._units
 
-    def collection(self, create: bool = False):
-        if self._collection is None:
-            try:
-                if create:
-                    self._collection = self.client.get_or_create_collection(
-                        self.settings.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None)
-                else:
-                    names = {getattr(c, "name", c) for c in self.client.list_collections()}
-                    if self.settings.collection not in names:
-                        return None
-                    self._collection = self.client.get_collection(self.settings.collection, embedding_function=None)
-            except Exception as exc:
-                raise StoreError(f"cannot read the index: {exc}") from exc
-        return self._collection
+    def _open(self, name: str, create: bool):
+        try:
+            if create:
+                return self.client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"},
+                                                            embedding_function=None)
+            if name not in {getattr(c, "name", c) for c in self.client.list_collections()}:
+                return None
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception as exc:
+            raise StoreError(f"cannot read the index: {exc}") from exc
 
     @property
     def info(self) -> dict:
