@@ -42,7 +42,7 @@ def run_eval(settings: Settings | None = None, set_path: Path | None = None, out
     set_path = Path(set_path or DEFAULT_SET)
     assistant = assistant or Assistant.load(settings, quiet=progress is False)
     cases = load_eval_set(set_path, [d.text for d in load_corpus(settings.corpus_dir)])
-    passages = {pid: text for pid, text in assistant.store.texts().items()}
+    passages = assistant.store.texts()
     results = {
         "set": str(set_path), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()},

@@ -24,10 +24,9 @@ class DenseWeights:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """What retrieval found: ranked hits, plus the evidence the answerability decision needs."""
+    """What retrieval found: ranked hits, and the question as searched (which answerability reads)."""
     hits: list[Hit]
     query: str  # the question as searched (typos corrected)
-    keyword_top: float  # best BM25 score of the whole question
 
 
 LONG_QUESTION_CHARS = 400  # past this a question is a story with a question in it
@@ -96,13 +95,13 @@ class Retriever:
         query = self.vocabulary.correct_text(question) if self.correct_typos else question
         focus = focus_sentences(query) if self.long_question_focus else []
         vectors = self.embedder.encode([query] + focus)
-        hits, keyword_top = self._rank(query, vectors[0])
+        hits = self._rank(query, vectors[0])
         if focus:
-            rankings = [hits] + [self._rank(text, vector)[0] for text, vector in zip(focus, vectors[1:])]
+            rankings = [hits] + [self._rank(text, vector) for text, vector in zip(focus, vectors[1:])]
             hits = _fuse_rankings(rankings)
-        return Retrieval(hits[: self.top_k], query, keyword_top)
+        return Retrieval(hits[: self.top_k], query)
 
-    def _rank(self, text: str, vector: np.ndarray) -> tuple[list[Hit], float]:
+    def _rank(self, text: str, vector: np.ndarray) -> list[Hit]:
         dense = self.store.query(vector, CANDIDATES)
         by_id = {h.passage.id: h for h in dense}
         use_units = self.weights.sentence > 0 or self.weights.heading > 0
@@ -130,8 +129,7 @@ class Retriever:
         for rank, (passage, _) in enumerate(keyword):
             fused[passage.id] = fused.get(passage.id, 0.0) + self.keyword_weight / (RRF_K + rank)
         order = sorted(fused, key=lambda pid: -fused[pid])
-        hits = [replace(by_id[pid], score=scores[pid]) for pid in order]
-        return hits, (keyword[0][1] if keyword else 0.0)
+        return [replace(by_id[pid], score=scores[pid]) for pid in order]
 
     def _dense_scores(self, vector: np.ndarray, passage_ids: list[str]) -> dict[str, float]:
         """Weighted passage, best-sentence and heading cosines, computed exactly for every candidate."""

@@ -59,8 +59,12 @@ class PassageStore:
     def units(self, create: bool = False):
         """The companion collection of sentence and heading vectors, each pointing at its passage."""
         if self._units is None:
-            self._units = self._open(f"{self.settings.collection}-units", create)
+            self._units = self._open(self._units_name, create)
         return self._units
+
+    @property
+    def _units_name(self) -> str:
+        return f"{self.settings.collection}-units"
 
     def _open(self, name: str, create: bool):
         try:
@@ -83,7 +87,7 @@ class PassageStore:
 
     def reset(self) -> None:
         """Drop the collection (model or chunking changed, or a rebuild was asked for)."""
-        for name in (self.settings.collection, f"{self.settings.collection}-units"):
+        for name in (self.settings.collection, self._units_name):
             try:
                 self.client.delete_collection(name)
             except Exception:
@@ -103,13 +107,11 @@ class PassageStore:
         col = self.collection()
         if col is None:
             return []
-        got = col.get(include=["documents", "metadatas"])
-        found = [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        found = _passages_of(col.get(include=["documents", "metadatas"]))
         return sorted(found, key=lambda p: (p.doc_id, p.start))
 
     def get(self, ids: list[str]) -> list[Passage]:
-        got = self.collection().get(ids=list(ids), include=["documents", "metadatas"])
-        return [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return _passages_of(self.collection().get(ids=list(ids), include=["documents", "metadatas"]))
 
     def texts(self) -> dict[str, str]:
         """id → text of every stored passage."""
@@ -155,7 +157,6 @@ class PassageStore:
             hits.append(Hit(passage_from_record(pid, text, meta), 1.0 - float(dist)))
         return hits
 
-
     def query_units(self, embedding, k: int) -> list[tuple[str, str, float]]:
         """(passage id, unit kind, cosine) of the k nearest units."""
         col = self.units()
@@ -186,6 +187,10 @@ class PassageStore:
         except Exception as exc:
             raise StoreError(f"the index did not answer: {exc}") from exc
         return passages, units
+
+
+def _passages_of(got: dict) -> list[Passage]:
+    return [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
 
 def passage_metadata(p: Passage) -> dict:

@@ -19,11 +19,16 @@ def heading_of(passage: Passage) -> str:
     return passage.section.split(" > ")[-1] if passage.section else ""
 
 
+def _row_cells(passage: Passage) -> tuple[list[str], list[str]]:
+    """(column names, cells) of a table-row passage; no names when its header is missing."""
+    lines = passage.text.splitlines()
+    split = lambda line: [c.strip() for c in line.strip().strip("|").split("|")]  # noqa: E731
+    return (split(lines[0]) if len(lines) >= 3 else []), split(lines[-1])
+
+
 def row_as_text(passage: Passage) -> str:
     """A table row read out with its column names: "Aspect: Definition; Emotional Intimacy: …"."""
-    lines = passage.text.splitlines()
-    cells = [c.strip() for c in lines[-1].strip().strip("|").split("|")]
-    names = [c.strip() for c in lines[0].strip().strip("|").split("|")] if len(lines) >= 3 else []
+    names, cells = _row_cells(passage)
     if len(names) != len(cells):
         return " ; ".join(cells)
     return "; ".join(f"{n}: {c}" for n, c in zip(names, cells))
@@ -31,11 +36,7 @@ def row_as_text(passage: Passage) -> str:
 
 def row_cells_as_text(passage: Passage) -> list[str]:
     """Each cell of a table row as its own statement: "Sexual Intimacy, Independence: May be …"."""
-    lines = passage.text.splitlines()
-    if len(lines) < 3:
-        return []
-    names = [c.strip() for c in lines[0].strip().strip("|").split("|")]
-    cells = [c.strip() for c in lines[-1].strip().strip("|").split("|")]
+    names, cells = _row_cells(passage)
     if len(names) != len(cells) or len(cells) < 3:
         return []
     return [f"{names[i]}, {cells[0]}: {cells[i]}" for i in range(1, len(cells)) if cells[i]]
