@@ -9,6 +9,7 @@ from rag.terms import content_terms
 from .evalset import EvalCase, group_of, normalise
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_BULLET = re.compile(r"^[-*•]\s+")
 
 
 def faithful_sentences(answer_text: str, citations: dict[int, str]) -> tuple[int, int]:
@@ -16,7 +17,7 @@ def faithful_sentences(answer_text: str, citations: dict[int, str]) -> tuple[int
     pieces = _MARKER.split(answer_text)
     total = faithful = 0
     for i in range(0, len(pieces), 2):
-        sentence = pieces[i].strip()
+        sentence = _BULLET.sub("", pieces[i].strip())  # a list bullet is formatting, not a claim
         if not sentence:
             continue
         total += 1
@@ -49,8 +50,8 @@ def score_case(case: EvalCase, answer, hits, latency_ms: float, all_passages: di
         "evidence": list(case.evidence), "answerable": case.answerable, "refused": answer.refused,
         "answer": answer.text, "latency_ms": round(latency_ms, 2),
         "top_score": round(hits[0].score, 4) if hits else None,
-        "citations": [{"n": c.n, "text": c.text, "section": c.section, "score": round(c.score, 4)}
-                      for c in answer.citations],
+        "citations": [{"n": c.n, "text": c.text, "section": c.section, "score": round(c.score, 4),
+                       "quotes": [q.to_dict() for q in c.quotes]} for c in answer.citations],
         "retrieved": [{"id": h.passage.id, "section": h.passage.section, "text": h.passage.text,
                        "score": round(h.score, 4)} for h in retrieved],
     }

@@ -1,7 +1,18 @@
-"""The Answer and Citation values every face (Python, CLI, web) returns."""
+"""The Answer, Citation and Quote values every face (Python, CLI, web) returns."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A span of a cited passage that the answer rests on: `passage[start:end] == text`."""
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)
@@ -13,10 +24,11 @@ class Citation:
     score: float
     doc_id: str = ""
     passage_id: str = ""
+    quotes: tuple[Quote, ...] = ()  # the spans of `text` the answer quotes (extractive) or rests on (generative)
 
     def to_dict(self) -> dict:
         return {"n": self.n, "text": self.text, "source": self.source, "section": self.section,
-                "score": round(self.score, 4)}
+                "score": round(self.score, 4), "quotes": [q.to_dict() for q in self.quotes]}
 
 
 @dataclass(frozen=True)
@@ -25,7 +37,9 @@ class Answer:
     text: str
     refused: bool
     citations: list[Citation] = field(default_factory=list)
+    mode: str = "extractive"  # "extractive" (sentences copied from the passages) or "generative" (written by an LLM)
+    notice: str = ""  # a note for the reader, e.g. that the language model was unreachable
 
     def to_dict(self) -> dict:
         return {"question": self.question, "answer": self.text, "refused": self.refused,
-                "citations": [c.to_dict() for c in self.citations]}
+                "citations": [c.to_dict() for c in self.citations], "mode": self.mode, "notice": self.notice}

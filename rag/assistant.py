@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from .answer_types import Answer
 from .answerability import Answerability, Evidence
-from .composer import compose, refusal
+from .composer import compose, refusal, stream_text
+from .generative import GenerativeAnswerer
 from .corpus import CorpusError, load_corpus
 from .embedder import Embedder
 from .ingest import IngestReport, ingest, is_stale
 from .questions import clean_question
-from .retriever import DenseWeights, Retriever
+from .question_parts import question_parts
+from .retriever import DenseWeights, Retrieval, Retriever
 from .settings import Settings
 from .store import Hit, PassageStore, StoreError
 
@@ -32,6 +35,7 @@ class Assistant:
             DenseWeights(settings.passage_weight, settings.sentence_weight, settings.heading_weight),
             correct_typos=settings.correct_typos, long_question_focus=settings.long_question_focus)
         self._answerability: Answerability | None = None
+        self._generator: GenerativeAnswerer | None = None
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, quiet: bool = False) -> "Assistant":
@@ -96,4 +100,40 @@ class Assistant:
         evidence = self.answerability.evidence(found.query, found.hits)
         if not self.answerability.answerable(evidence):
             return Trace(refusal(text), found.hits, evidence)
-        return Trace(compose(text, found.hits, self.settings), found.hits, evidence)
+        if self.generator is not None:
+            answer = self.generator.answer(text, found.hits, lambda: self._compose(text, found))
+            return Trace(answer, found.hits, evidence)
+        return Trace(self._compose(text, found), found.hits, evidence)
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        """The answer as it is written: text pieces (str) that join into Answer.text, then the Answer itself.
+
+        Raises QuestionError before yielding anything when the question is not acceptable.
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        return self._stream(text)
+
+    def _stream(self, text: str) -> Iterator[str | Answer]:
+        found = self.retriever.search(text)
+        if not self.answerability.answerable(self.answerability.evidence(found.query, found.hits)):
+            answer = refusal(text)
+        elif self.generator is not None:
+            yield from self.generator.stream(text, found.hits, lambda: self._compose(text, found))
+            return
+        else:
+            answer = self._compose(text, found)
+        yield from stream_text(answer.text)
+        yield answer
+
+    @property
+    def generator(self) -> GenerativeAnswerer | None:
+        """The LLM answerer when RAG_LLM_BASE_URL and RAG_LLM_MODEL are set, else None (extractive answers)."""
+        if self._generator is None and self.settings.llm_base_url and self.settings.llm_model:
+            self._generator = GenerativeAnswerer(self.settings, self.embedder)
+        return self._generator
+
+    def _compose(self, question: str, found: Retrieval) -> Answer:
+        parts = question_parts(found.query) if self.settings.answer_by_part else [found.query]
+        part_vectors = list(zip(parts, self.embedder.encode(parts))) if len(parts) > 1 else []
+        return compose(question, found.hits, self.settings, found.vector, found.sentence_vectors, part_vectors,
+                       list_after=self.retriever.list_after)

@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="answer a question with cited passages")
     p.add_argument("question", help='the question, or "-" to read one question per line from standard input')
     p.add_argument("-j", "--json", action="store_true", help="print JSON (one object per line with -)")
+    p.add_argument("-s", "--stream", action="store_true",
+                   help='print the answer as it is written (with --json: {"delta": …} lines, then the answer)')
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("eval", parents=[common], help="score the system on the eval set and write a report")
@@ -79,7 +81,10 @@ def _ask(args) -> int:
     settings = _settings(args)
     if args.question != "-":
         clean_question(args.question, settings.max_question_chars)  # fail fast, before loading models
-        answer = Assistant.load(settings).ask(args.question)
+        assistant = Assistant.load(settings)
+        if args.stream:
+            return _ask_streaming(assistant, args.question, args.json)
+        answer = assistant.ask(args.question)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _as_text(answer))
         return 0
     assistant = Assistant.load(settings)
@@ -93,6 +98,22 @@ def _ask(args) -> int:
             print(json.dumps(result, ensure_ascii=False), flush=True)
         else:
             print(_as_text_dict(result), flush=True)
+    return 0
+
+
+def _ask_streaming(assistant, question: str, as_json: bool) -> int:
+    from .answer_types import Answer
+
+    for item in assistant.stream(question):
+        if isinstance(item, Answer):
+            if as_json:
+                print(json.dumps(item.to_dict(), ensure_ascii=False), flush=True)
+            else:
+                print("\n\n" + _sources_text(item.to_dict()), end="", flush=True)
+        elif as_json:
+            print(json.dumps({"delta": item}, ensure_ascii=False), flush=True)
+        else:
+            print(item, end="", flush=True)
     return 0
 
 
@@ -126,12 +147,18 @@ def _as_text(answer) -> str:
 def _as_text_dict(result: dict) -> str:
     if "error" in result:
         return f"error: {result['error']}\n"
-    lines = [result["answer"], ""]
+    sources = _sources_text(result)
+    return result["answer"] + ("\n\n" + sources if sources.strip() else "\n")
+
+
+def _sources_text(result: dict) -> str:
+    """The notice, if any, and each cited passage under its marker, source and section."""
+    lines = [f"note: {result['notice']}", ""] if result.get("notice") else []
     for c in result["citations"]:
         where = f"{c['source']} › {c['section']}" if c["section"] else c["source"]
         lines.append(f"[{c['n']}] {where}  (score {c['score']:.2f})")
         lines.extend("    " + ln for ln in c["text"].splitlines())
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(lines).rstrip() + "\n" if lines else ""
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Find the passages for a question: dense (passage, sentence, heading vectors) fused with BM25 by rank."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,9 +24,12 @@ class DenseWeights:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """What retrieval found: ranked hits, and the question as searched (which answerability reads)."""
+    """What retrieval found: ranked hits, the question as searched, and vectors the answer composer reuses."""
     hits: list[Hit]
-    query: str  # the question as searched (typos corrected)
+    query: str  # the question as searched (typos corrected); answerability reads it
+    vector: np.ndarray | None = None  # the embedding of `query`
+    # passage id -> {sentence index: vector} for the hits, so sentences can be ranked without re-embedding
+    sentence_vectors: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)
 
 
 LONG_QUESTION_CHARS = 400  # past this a question is a story with a question in it
@@ -70,6 +73,7 @@ class Retriever:
         self.long_question_focus = long_question_focus
         self._keyword: KeywordIndex | None = None
         self._vocabulary: Vocabulary | None = None
+        self._following: dict[str, list] | None = None
 
     def _load_corpus_indexes(self) -> None:
         passages = self.store.passages()
@@ -88,6 +92,20 @@ class Retriever:
             self._load_corpus_indexes()
         return self._vocabulary
 
+    def list_after(self, passage) -> list:
+        """The list items that directly follow `passage` in its document, in order."""
+        if self._following is None:
+            self._following = {}
+            ordered = sorted(self.keyword.passages, key=lambda p: (p.doc_id, p.start))
+            for i, p in enumerate(ordered):
+                items = []
+                for q in ordered[i + 1:]:
+                    if q.doc_id != p.doc_id or q.kind != "item" or q.section != p.section:
+                        break
+                    items.append(q)
+                self._following[p.id] = items
+        return self._following.get(passage.id, [])
+
     def retrieve(self, question: str) -> list[Hit]:
         return self.search(question).hits
 
@@ -95,13 +113,16 @@ class Retriever:
         query = self.vocabulary.correct_text(question) if self.correct_typos else question
         focus = focus_sentences(query) if self.long_question_focus else []
         vectors = self.embedder.encode([query] + focus)
-        hits = self._rank(query, vectors[0])
+        sentence_vectors: dict[str, dict[int, np.ndarray]] = {}
+        hits = self._rank(query, vectors[0], sentence_vectors)
         if focus:
-            rankings = [hits] + [self._rank(text, vector) for text, vector in zip(focus, vectors[1:])]
+            rankings = [hits] + [self._rank(text, vector, sentence_vectors) for text, vector in zip(focus, vectors[1:])]
             hits = _fuse_rankings(rankings)
-        return Retrieval(hits[: self.top_k], query)
+        hits = hits[: self.top_k]
+        kept = {h.passage.id for h in hits}
+        return Retrieval(hits, query, vectors[0], {pid: v for pid, v in sentence_vectors.items() if pid in kept})
 
-    def _rank(self, text: str, vector: np.ndarray) -> list[Hit]:
+    def _rank(self, text: str, vector: np.ndarray, sentence_vectors: dict[str, dict[int, np.ndarray]]) -> list[Hit]:
         dense = self.store.query(vector, CANDIDATES)
         by_id = {h.passage.id: h for h in dense}
         use_units = self.weights.sentence > 0 or self.weights.heading > 0
@@ -115,7 +136,7 @@ class Retriever:
         if missing:
             by_id.update({p.id: Hit(p, 0.0) for p in self.store.get(missing)})
         if use_units:
-            scores = self._dense_scores(vector, list(by_id))
+            scores = self._dense_scores(vector, list(by_id), sentence_vectors)
         else:
             # The dense score is the passage cosine; a keyword-only passage fell below the
             # dense cut-off, so the weakest dense score bounds its own.
@@ -131,17 +152,22 @@ class Retriever:
         order = sorted(fused, key=lambda pid: -fused[pid])
         return [replace(by_id[pid], score=scores[pid]) for pid in order]
 
-    def _dense_scores(self, vector: np.ndarray, passage_ids: list[str]) -> dict[str, float]:
-        """Weighted passage, best-sentence and heading cosines, computed exactly for every candidate."""
+    def _dense_scores(self, vector: np.ndarray, passage_ids: list[str],
+                      sentence_vectors: dict[str, dict[int, np.ndarray]]) -> dict[str, float]:
+        """Weighted passage, best-sentence and heading cosines, computed exactly for every candidate.
+
+        Fills `sentence_vectors` with each candidate's sentence vectors on the way.
+        """
         passages, units = self.store.vectors(passage_ids)
         best_sentence: dict[str, float] = {}
         heading: dict[str, float] = {}
-        for pid, kind, unit in units:
+        for pid, kind, index, unit in units:
             cos = float(unit @ vector)
             if kind == "heading":
                 heading[pid] = cos
             else:
                 best_sentence[pid] = max(best_sentence.get(pid, -1.0), cos)
+                sentence_vectors.setdefault(pid, {})[index] = unit
         w = self.weights
         scores = {}
         for pid in passage_ids:

@@ -41,8 +41,21 @@ class Settings:
     answer_top_weight: float = 7.796  # weight of the best passage score
     answer_coverage_weight: float = 3.679  # weight of the corpus's coverage of the question's words
     max_citations: int = 3  # passages an answer may cite
-    max_sentences: int = 4  # sentences in an answer
+    max_sentences: int = 5  # sentences in an answer
+    answer_by_part: bool = True  # a multi-part question ("why X, and how Y?") is answered part by part
     max_question_chars: int = 4000  # longer questions are rejected before retrieval
+    # Generative mode (off unless both are set): an OpenAI-compatible endpoint writes the answer from
+    # the retrieved passages; a post-check drops every sentence its cited passage does not support.
+    llm_base_url: str = ""  # e.g. http://localhost:11434/v1 (Ollama), http://localhost:8080/v1 (llama.cpp server)
+    llm_model: str = ""  # the model name the endpoint knows, e.g. llama3.2
+    llm_api_key: str = ""  # sent as the bearer token; most local servers ignore it
+    llm_timeout: float = 60.0  # seconds to wait for the endpoint before falling back to the extractive answer
+    llm_passages: int = 4  # retrieved passages given to the model, numbered [1]..[n]
+    llm_max_tokens: int = 400  # longest answer the model may write
+    # Post-check: keep a sentence when cosine to its cited passage + weight × its word coverage ≥ threshold
+    # (and it states no number or name the passage lacks). Fitted by `python -m eval.calibrate_support`.
+    llm_support_threshold: float = 0.848
+    llm_support_coverage_weight: float = 0.5
     host: str = "127.0.0.1"  # the web chat binds here; loopback unless told otherwise
     port: int = 7860  # the web chat's port
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale

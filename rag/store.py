@@ -170,7 +170,10 @@ class PassageStore:
         return [(m["passage_id"], m["kind"], 1.0 - float(d)) for m, d in zip(got["metadatas"][0], got["distances"][0])]
 
     def vectors(self, passage_ids: list[str]):
-        """Passage vectors and unit vectors for the given passages: ({id: vec}, [(passage id, kind, vec)])."""
+        """Passage and unit vectors of the given passages: ({id: vec}, [(passage id, kind, sentence index, vec)]).
+
+        The sentence index numbers a passage's sentence units in order; a heading's is -1.
+        """
         import numpy as np
 
         if not passage_ids:
@@ -182,11 +185,17 @@ class PassageStore:
             if self.units() is not None:
                 got = self.units().get(where={"passage_id": {"$in": list(passage_ids)}},
                                        include=["embeddings", "metadatas"])
-                units = [(m["passage_id"], m["kind"], np.asarray(e, dtype=np.float32))
-                         for m, e in zip(got["metadatas"], got["embeddings"])]
+                units = [(m["passage_id"], m["kind"], _sentence_index(uid), np.asarray(e, dtype=np.float32))
+                         for uid, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])]
         except Exception as exc:
             raise StoreError(f"the index did not answer: {exc}") from exc
         return passages, units
+
+
+def _sentence_index(unit_id: str) -> int:
+    """The n of a unit id "<passage id>:s<n>"; -1 for a heading unit ("<passage id>:h")."""
+    tail = unit_id.rsplit(":", 1)[-1]
+    return int(tail[1:]) if tail.startswith("s") and tail[1:].isdigit() else -1
 
 
 def _passages_of(got: dict) -> list[Passage]:

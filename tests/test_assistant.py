@@ -27,10 +27,12 @@ def test_every_answer_sentence_is_verbatim_in_the_passage_it_cites(assistant):
         answer = assistant.ask(question)
         assert not answer.refused
         by_n = {c.n: c for c in answer.citations}
-        pieces = re.findall(r"(.+?) \[(\d+)\](?: |$)", answer.text)
+        pieces = re.findall(r"(?:^- )?(.+?) \[(\d+)\](?: |$)", answer.text, flags=re.M)
         assert pieces, answer.text
         for sentence, n in pieces:
-            assert sentence in by_n[int(n)].text
+            assert sentence in {q.text for q in by_n[int(n)].quotes}, "each sentence is a highlighted quote"
+        for c in answer.citations:
+            assert all(c.text[q.start:q.end] == q.text for q in c.quotes)
         assert sorted(by_n) == list(range(1, len(by_n) + 1))
         assert {int(n) for _, n in pieces} == set(by_n), "every citation is used by a marker"
 
@@ -65,3 +67,30 @@ def test_example_questions_come_from_faq_headings(assistant):
     examples = assistant.example_questions()
     assert len(examples) == 5 and all(q.endswith("?") for q in examples)
     assert examples[-1] == "How long does it take to build emotional intimacy?"
+
+
+def test_stream_yields_the_answer_in_pieces_then_the_answer(assistant):
+    for question in ["How long does it take to build emotional intimacy?", "What is the capital of France?"]:
+        *pieces, answer = list(assistant.stream(question))
+        assert isinstance(answer, Answer) and pieces and all(isinstance(p, str) for p in pieces)
+        assert "".join(pieces) == answer.text == assistant.ask(question).text
+    with pytest.raises(QuestionError):
+        assistant.stream("   ")
+
+
+def test_a_two_part_question_is_answered_part_by_part(assistant):
+    answer = assistant.ask("Is emotional intimacy possible without sex, and how long does it take to build?")
+    sections = [c.section for c in answer.citations]
+    assert sections[0].endswith("Can emotional intimacy exist without romance or sex?"), "first part first"
+    assert sections[-1].endswith("How long does it take to build emotional intimacy?"), sections
+
+
+def test_a_passage_that_introduces_a_list_is_answered_with_the_list(assistant):
+    answer = assistant.ask("How can partners deepen emotional intimacy?")
+    items = [line for line in answer.text.splitlines() if line.startswith("- ")]
+    assert len(items) >= 2, answer.text
+    cited = {c.n: c for c in answer.citations}
+    for line in items:
+        n = int(re.search(r"\[(\d+)\]$", line).group(1))
+        assert cited[n].section.endswith("How to Build and Deepen Emotional Intimacy")
+        assert line[2:].rsplit(" [", 1)[0] in cited[n].text

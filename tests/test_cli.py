@@ -38,14 +38,27 @@ def test_json_lines_from_stdin_in_order_with_errors(cli_env):
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["question"] for r in rows] == questions
     first = rows[0]
-    assert set(first) == {"question", "answer", "refused", "citations"}
-    assert first["citations"][0]["n"] == 1
-    assert first["citations"][0]["text"].startswith("There’s no fixed timeline.")
-    assert set(first["citations"][0]) == {"n", "text", "source", "section", "score"}
+    assert set(first) == {"question", "answer", "refused", "citations", "mode", "notice"}
+    assert first["mode"] == "extractive" and first["notice"] == ""
+    cited = first["citations"][0]
+    assert cited["n"] == 1 and cited["text"].startswith("There’s no fixed timeline.")
+    assert set(cited) == {"n", "text", "source", "section", "score", "quotes"}
+    assert all(cited["text"][q["start"]:q["end"]] == q["text"] for q in cited["quotes"]) and cited["quotes"]
     assert "empty" in rows[1]["error"] and "limit" in rows[2]["error"]
     assert rows[3]["refused"] is True and rows[3]["citations"] == []
     assert rows[4]["refused"] is False
     assert "Traceback" not in out.stderr
+
+
+def test_ask_stream_prints_the_answer_as_it_comes(cli_env):
+    question = "How long does it take to build emotional intimacy?"
+    streamed = rag("ask", "--stream", "--json", question, env=cli_env)
+    assert streamed.returncode == 0, streamed.stderr
+    *deltas, final = [json.loads(line) for line in streamed.stdout.splitlines()]
+    assert len(deltas) >= 2 and all(set(d) == {"delta"} for d in deltas)
+    assert "".join(d["delta"] for d in deltas) == final["answer"] and final["citations"]
+    text = rag("ask", "--stream", question, env=cli_env)
+    assert text.returncode == 0 and text.stdout.startswith(final["answer"] + "\n\n[1] ")
 
 
 def test_ask_prints_answer_and_sources(cli_env):

@@ -19,6 +19,9 @@ def test_eval_meets_thresholds(assistant, article_settings, tmp_path):
     assert not below, f"metrics below their floors (measured, floor): {below}"
     for name in ("report.md", "results.json", "metrics_by_kind.png", "score_distribution.png", "latency.png"):
         assert (tmp_path / name).stat().st_size > 0
+    for case in results["system"]["cases"]:  # every highlighted quote is exactly where it says
+        for c in case["citations"]:
+            assert c["quotes"] and all(c["text"][q["start"]:q["end"]] == q["text"] for q in c["quotes"]), case["id"]
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| hit@1 |" in report and "## Misses" in report
 
