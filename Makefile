@@ -7,6 +7,8 @@ export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: run test ingest install clean
 
 $(STAMP): pyproject.toml
@@ -17,6 +19,11 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Browser tests drive Debian's chromium through Playwright (never `playwright install`).
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -25,7 +32,7 @@ run: $(STAMP)
 ingest: $(STAMP)
 	$(VENV)/bin/rag ingest
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PYTHON) -m pytest
 
 clean:

@@ -1,4 +1,4 @@
-"""Web chat: build the index when it is missing or stale, then serve the chat on 127.0.0.1."""
+"""Web chat: build the index when it is missing or stale, then serve the chat and the API on 127.0.0.1."""
 from __future__ import annotations
 
 import sys
@@ -7,19 +7,17 @@ from rag.settings import Settings
 
 
 def main() -> int:
-    settings = Settings.from_env()
-    from rag.assistant import Assistant
-    from rag.chat import build_chat
     from rag.corpus import CorpusError
     from rag.store import StoreError
+    from rag.web import serve
 
     try:
-        assistant = Assistant.load(settings)
-    except (CorpusError, StoreError) as exc:
+        return serve(Settings.from_env())
+    except (CorpusError, StoreError, ValueError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2
-    build_chat(assistant).queue().launch(server_name=settings.host, server_port=settings.port, share=False)
-    return 0
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ class NaiveBaseline:
         got = collection.get(include=["documents"])
         self.passages = dict(zip(got["ids"], got["documents"]))
 
-    def ask_traced(self, question: str) -> Trace:
+    def ask_traced(self, question: str, context=()) -> Trace:
+        """The top passage as the answer; like most naive pipelines it ignores the conversation."""
         nodes = self.retriever.retrieve(question)
         hits = [Hit(Passage(n.node.node_id, n.node.metadata.get("file", ""), n.node.metadata.get("file", ""), "",
                             n.node.get_content(), 0, 0, "chunk"), float(n.score or 0.0)) for n in nodes]

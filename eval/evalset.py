@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SET = Path(__file__).with_name("faq.jsonl")
-KINDS = ("faq", "faq-reworded", "section", "table", "multi", "unanswerable-far", "unanswerable-near",
+KINDS = ("faq", "faq-reworded", "section", "table", "multi", "follow-up", "unanswerable-far", "unanswerable-near",
          "adversarial")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
@@ -28,6 +28,7 @@ class EvalCase:
     kind: str
     evidence: tuple[str, ...] = field(default_factory=tuple)
     reference: str | None = None
+    context: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first (follow-ups)
 
     @property
     def answerable(self) -> bool:
@@ -56,11 +57,14 @@ def load_eval_set(path: Path = DEFAULT_SET, corpus_texts: list[str] | None = Non
         try:
             raw = json.loads(line)
             case = EvalCase(id=str(raw["id"]), question=str(raw["question"]), kind=str(raw["kind"]),
-                            evidence=tuple(raw.get("evidence") or ()), reference=raw.get("reference"))
+                            evidence=tuple(raw.get("evidence") or ()), reference=raw.get("reference"),
+                            context=tuple(str(c) for c in raw.get("context") or ()))
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalSetError(f"{path}:{number}: not a valid case ({exc})") from exc
         if case.kind not in KINDS:
             raise EvalSetError(f"{path}:{number}: unknown kind {case.kind!r}; expected one of {', '.join(KINDS)}")
+        if case.kind == "follow-up" and not case.context:
+            raise EvalSetError(f"{path}:{number}: a follow-up case needs the earlier question in 'context'")
         if case.id in seen:
             raise EvalSetError(f"{path}:{number}: duplicate id {case.id!r}")
         seen.add(case.id)

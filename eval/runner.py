@@ -22,7 +22,7 @@ def evaluate(ask_traced, cases: list[EvalCase], all_passages: dict[str, str], la
     records = []
     for case in tqdm(cases, desc=f"eval {label}", unit="q", file=sys.stderr, disable=(not progress) if progress is not None else None):
         started = time.perf_counter()
-        answer, hits, evidence = ask_traced(case.question)
+        answer, hits, evidence = ask_traced(case.question, case.context)
         record = score_case(case, answer, hits, (time.perf_counter() - started) * 1000, all_passages)
         if evidence is not None:
             record.update(top=round(evidence.top, 4), coverage=round(evidence.coverage, 4), unknown=list(evidence.unknown))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import NamedTuple
 
 from .answer_types import Answer
@@ -13,10 +14,14 @@ from .corpus import CorpusError, load_corpus
 from .embedder import Embedder
 from .ingest import IngestReport, ingest, is_stale
 from .questions import clean_question
+from .followup import condense
 from .question_parts import question_parts
 from .retriever import DenseWeights, Retrieval, Retriever
 from .settings import Settings
 from .store import Hit, PassageStore, StoreError
+
+
+MAX_CONTEXT = 3  # previous questions a follow-up may lean on
 
 
 class Trace(NamedTuple):
@@ -81,9 +86,12 @@ class Assistant:
         ordered = sorted(groups.values(), key=len, reverse=True)  # stable: document order within ties
         return [q for group in ordered for q in group][:limit]
 
-    def ask(self, question: str) -> Answer:
-        """Answer `question` from the articles; raises QuestionError for empty, over-long or control-character input."""
-        return self.ask_traced(question)[0]
+    def ask(self, question: str, context: list[str] = ()) -> Answer:
+        """Answer `question` from the articles; `context` holds the conversation's previous questions, oldest first.
+
+        Raises QuestionError for empty, over-long or control-character input.
+        """
+        return self.ask_traced(question, context)[0]
 
     @property
     def answerability(self) -> Answerability:
@@ -93,32 +101,38 @@ class Assistant:
                                                 s.answer_top_weight, s.answer_coverage_weight)
         return self._answerability
 
-    def ask_traced(self, question: str) -> Trace:
-        """The answer, the ranked passages it was composed from, and the answerability evidence."""
+    def _prepare(self, question: str, context) -> tuple[str, Retrieval, Evidence, bool]:
+        """Validate, read the question in the light of the conversation, retrieve, decide answerability."""
         text = clean_question(question, self.settings.max_question_chars)
-        found = self.retriever.search(text)
+        previous = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
+        found = self.retriever.search(condense(text, previous))
         evidence = self.answerability.evidence(found.query, found.hits)
-        if not self.answerability.answerable(evidence):
+        return text, found, evidence, self.answerability.answerable(evidence)
+
+    def ask_traced(self, question: str, context: list[str] = ()) -> Trace:
+        """The answer, the ranked passages it was composed from, and the answerability evidence."""
+        text, found, evidence, answerable = self._prepare(question, context)
+        if not answerable:
             return Trace(refusal(text), found.hits, evidence)
         if self.generator is not None:
-            answer = self.generator.answer(text, found.hits, lambda: self._compose(text, found))
-            return Trace(answer, found.hits, evidence)
+            answer = self.generator.answer(found.query, found.hits, lambda: self._compose(text, found))
+            return Trace(replace(answer, question=text), found.hits, evidence)
         return Trace(self._compose(text, found), found.hits, evidence)
 
-    def stream(self, question: str) -> Iterator[str | Answer]:
+    def stream(self, question: str, context: list[str] = ()) -> Iterator[str | Answer]:
         """The answer as it is written: text pieces (str) that join into Answer.text, then the Answer itself.
 
-        Raises QuestionError before yielding anything when the question is not acceptable.
+        `context` holds the conversation's previous questions, oldest first. Raises QuestionError
+        before yielding anything when the question is not acceptable.
         """
-        text = clean_question(question, self.settings.max_question_chars)
-        return self._stream(text)
+        return self._stream(*self._prepare(question, context))
 
-    def _stream(self, text: str) -> Iterator[str | Answer]:
-        found = self.retriever.search(text)
-        if not self.answerability.answerable(self.answerability.evidence(found.query, found.hits)):
+    def _stream(self, text: str, found: Retrieval, evidence: Evidence, answerable: bool) -> Iterator[str | Answer]:
+        if not answerable:
             answer = refusal(text)
         elif self.generator is not None:
-            yield from self.generator.stream(text, found.hits, lambda: self._compose(text, found))
+            for item in self.generator.stream(found.query, found.hits, lambda: self._compose(text, found)):
+                yield replace(item, question=text) if isinstance(item, Answer) else item
             return
         else:
             answer = self._compose(text, found)
@@ -135,5 +149,6 @@ class Assistant:
     def _compose(self, question: str, found: Retrieval) -> Answer:
         parts = question_parts(found.query) if self.settings.answer_by_part else [found.query]
         part_vectors = list(zip(parts, self.embedder.encode(parts))) if len(parts) > 1 else []
-        return compose(question, found.hits, self.settings, found.vector, found.sentence_vectors, part_vectors,
-                       list_after=self.retriever.list_after)
+        answer = compose(found.query, found.hits, self.settings, found.vector, found.sentence_vectors, part_vectors,
+                         list_after=self.retriever.list_after)
+        return replace(answer, question=question)

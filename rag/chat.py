@@ -1,83 +1,180 @@
-"""The Gradio chat over an Assistant: answers stream in, then their numbered passages with the quoted sentences marked."""
-from __future__ import annotations
-
+"""The Gradio chat over an Assistant: streamed answers, their passages with the quoted sentences marked, 👍/👎."""
 import html
 import re
 
+import gradio as gr  # this module is the web face; nothing on the CLI path imports it
+
 from .answer_types import Answer, Citation
 from .questions import QuestionError
+from .store import StoreError
 
-
-def passage_html(c: Citation) -> str:
-    """The passage, escaped, with the sentences the answer rests on wrapped in <mark>."""
-    pieces, at = [], 0
-    for q in sorted(c.quotes, key=lambda q: q.start):
-        if q.start < at:
-            continue
-        pieces += [html.escape(c.text[at:q.start], quote=False), "<mark>", html.escape(q.text, quote=False), "</mark>"]
-        at = q.end
-    pieces.append(html.escape(c.text[at:], quote=False))
-    return "".join(pieces).replace("\n", "<br>")
-
-
+_MARKER = re.compile(r"\[(\d+)\]")
 _ROW_QUOTE = re.compile(r"^(\|.*\|) \[(\d+)\]$")
+_MARKDOWN = re.compile(r"([\\`*_\[\]{}#|~!])")
+CSS = """
+#intro p { margin: 0.2em 0; color: var(--body-text-color-subdued); }
+#chat mark { background: #fff1a8; color: inherit; padding: 0 1px; border-radius: 2px; }
+#chat sup { font-weight: 600; color: var(--color-accent); }
+#chat details.sources { margin-top: 0.6em; border-top: 1px solid var(--border-color-primary); padding-top: 0.4em; }
+#chat details.sources summary { cursor: pointer; font-size: 0.9em; color: var(--body-text-color-subdued); }
+#chat details.sources[open] { font-size: 0.92em; }
+footer { display: none !important; }
+"""
+
+
+def escape(text: str) -> str:
+    """Article or reader text made inert: no HTML, no Markdown (links, images, emphasis) of its own."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _with_markers(text: str) -> str:
+    """Escaped text whose [n] markers are shown as superscript citation numbers."""
+    pieces = _MARKER.split(text)
+    return "".join(escape(p) if i % 2 == 0 else f"<sup>[{p}]</sup>" for i, p in enumerate(pieces))
 
 
 def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
+def _is_table(text: str) -> bool:
+    lines = text.splitlines()
+    return len(lines) >= 3 and lines[0].lstrip().startswith("|") and set(lines[1].replace("|", "").strip()) <= set("-: ")
+
+
+def _row_readout(passage: str, row_line: str) -> str:
+    """A table row read out under its column names: **Definition** — Emotional Intimacy: …; Sexual Intimacy: …
+
+    Narrow screens cannot show a four-column table; the words of every cell stay verbatim.
+    """
+    header, row = _cells(passage.splitlines()[0]), _cells(row_line)
+    if len(header) != len(row):
+        return escape(row_line)
+    pairs = "; ".join(f"{escape(name)}: {escape(cell)}" for name, cell in zip(header[1:], row[1:]))
+    return f"**{escape(row[0])}** — {pairs}"
+
+
 def answer_body(answer: Answer) -> str:
-    """The answer text, escaped; a quoted table row is shown as a small table under its column names."""
+    """The answer for the chat: escaped, [n] as superscripts, a quoted table row read out under its column names."""
     by_n = {c.n: c for c in answer.citations}
     lines = []
     for line in answer.text.split("\n"):
         match = _ROW_QUOTE.match(line)
         cited = by_n.get(int(match.group(2))) if match else None
-        if cited is None or cited.text.count("\n") < 2:
-            lines.append(html.escape(line, quote=False))
+        if cited is not None and _is_table(cited.text):
+            lines.append(f"{_row_readout(cited.text, match.group(1))} <sup>[{cited.n}]</sup>")
+        else:
+            lines.append(_with_markers(line))
+    body = "\n".join(lines)
+    if answer.notice:
+        body += f"\n\n_{escape(answer.notice)}_"
+    return body
+
+
+def passage_html(c: Citation) -> str:
+    """The passage, escaped, with the sentences the answer rests on wrapped in <mark>."""
+    if _is_table(c.text):
+        readout = _row_readout(c.text, c.text.splitlines()[-1])
+        return f"<mark>{readout}</mark>" if c.quotes else readout
+    pieces, at = [], 0
+    for q in sorted(c.quotes, key=lambda q: q.start):
+        if q.start < at:
             continue
-        header, row = _cells(cited.text.splitlines()[0]), _cells(match.group(1))
-        head = "".join(f"<th>{html.escape(c, quote=False)}</th>" for c in header)
-        body = "".join(f"<td>{html.escape(c, quote=False)}</td>" for c in row)
-        lines.append(f"\n<table><tr>{head}<th></th></tr><tr>{body}<td>[{cited.n}]</td></tr></table>\n")
-    return "\n".join(lines)
+        pieces += [escape(c.text[at:q.start]), "<mark>", escape(q.text), "</mark>"]
+        at = q.end
+    pieces.append(escape(c.text[at:]))
+    return "".join(pieces).replace("\n", "<br>")
+
+
+def sources_markdown(answer: Answer) -> str:
+    """Each cited passage under its number and section path, grouped under its article's title."""
+    blocks, title = [], None
+    for c in answer.citations:
+        if c.source != title:
+            title = c.source
+            blocks.append(f"_From “{escape(title)}”_")
+        where = escape(c.section.replace(" > ", " › ")) if c.section else escape(c.source)
+        blocks.append(f"**[{c.n}]** {where}\n\n{passage_html(c)}")
+    return "\n\n".join(blocks)
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The answer, then one collapsible block per cited passage, numbered like its [n] marker."""
-    parts = [answer_body(answer)]
-    if answer.notice:
-        parts.append(f"\n_{html.escape(answer.notice, quote=False)}_")
-    if answer.citations:
-        parts.append("\n\n**Sources**")
-    for c in answer.citations:
-        where = html.escape(c.source + (f" › {c.section}" if c.section else ""), quote=False)
-        parts.append(f"\n<details><summary>[{c.n}] {where}</summary>\n\n{passage_html(c)}\n\n</details>")
-    return "\n".join(parts)
+    """The answer, then its sources in one collapsible block."""
+    if not answer.citations:
+        return answer_body(answer)
+    n = len(answer.citations)
+    return (f"{answer_body(answer)}\n\n<details class=\"sources\"><summary>Sources · {n} passage{'s' if n > 1 else ''}"
+            f"</summary>\n\n{sources_markdown(answer)}\n\n</details>")
 
 
-def build_chat(assistant):
-    import gradio as gr
+def build_chat(assistant, feedback=None):
+    """The chat page as gr.Blocks (queue it, then launch or mount it); `feedback` is a FeedbackLog or None."""
+    titles = assistant.sources()
+    examples = assistant.example_questions()
+    names = ", ".join(f"“{t}”" for t in titles) or "the indexed articles"
+    placeholder = (f"**Ask about {names}.**\n\nAnswers quote the articles only; each sentence ends with "
+                   f"<sup>[n]</sup>, the passage it comes from. When the articles don't cover a question, "
+                   f"the answer says so.")
 
-    def respond(message: str, history):
+    def ask(message: str, history: list, state: dict):
+        history = list(history or [])
+        state = dict(state or {"questions": [], "answers": {}})
+        history.append({"role": "user", "content": message})
+        context = list(state["questions"])
+        history.append({"role": "assistant", "content": ""})
+        written, answer = "", None
         try:
-            written = ""
-            for item in assistant.stream(message):
+            for item in assistant.stream(message, context):  # a bad question raises before any piece
                 if isinstance(item, Answer):
-                    yield answer_markdown(item)
+                    answer = item
                 else:
                     written += item
-                    yield html.escape(written, quote=False)
+                    history[-1] = {"role": "assistant", "content": _with_markers(written)}
+                    yield "", history, state
         except QuestionError as exc:
-            yield f"⚠️ {exc}"
+            history[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(exc))}"}
+        except StoreError as exc:
+            history[-1] = {"role": "assistant", "content": f"⚠️ The articles' index is not available right now "
+                                                           f"({escape(str(exc))}). Please try again in a moment."}
+        if answer is None:
+            yield "", history, state
+            return
+        history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+        state["answers"] = {**state["answers"], len(history) - 1: {"answer": answer.to_dict(), "context": context}}
+        state["questions"] = (context + [message])[-3:]
+        yield "", history, state
 
-    sources = ", ".join(assistant.sources()) or "the indexed articles"
-    return gr.ChatInterface(
-        fn=respond,
-        title="Ask the articles",
-        description=f"Answers come only from: {sources}. Every sentence cites its passage.",
-        examples=assistant.example_questions() or None,
-        cache_examples=False,
-        api_name="chat",
-    )
+    def on_like(state: dict, data: gr.LikeData):
+        entry = (state or {}).get("answers", {}).get(data.index if isinstance(data.index, int) else data.index[0])
+        if feedback is not None and entry is not None and isinstance(data.liked, bool):
+            feedback.record(data.liked, entry["answer"], entry["context"])
+
+    def example_text(data: gr.SelectData) -> str:
+        return data.value["text"]
+
+    def api_chat(question: str, context: list[str] | None = None) -> dict:
+        """Answer one question (with earlier questions as context); returns the Answer JSON or {"error"}."""
+        try:
+            return assistant.ask(question, context or []).to_dict()
+        except (QuestionError, StoreError) as exc:
+            return {"question": question if isinstance(question, str) else "", "error": str(exc)}
+
+    with gr.Blocks(title="Ask the articles", fill_height=True) as demo:
+        gr.Markdown(f"## Ask the articles\nAnswers come only from {names}.", elem_id="intro")
+        chatbot = gr.Chatbot(elem_id="chat", show_label=False, placeholder=placeholder, scale=1, height="70vh",
+                             examples=[{"text": q} for q in examples] or None, buttons=["copy", "copy_all"],
+                             feedback_options=("Like", "Dislike"), layout="panel", autoscroll=True)
+        state = gr.State({"questions": [], "answers": {}})
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=6,
+                             autofocus=True, elem_id="question", lines=1, max_lines=4)
+            send = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="ask")
+        outputs = [box, chatbot, state]
+        box.submit(ask, [box, chatbot, state], outputs, api_visibility="private")
+        send.click(ask, [box, chatbot, state], outputs, api_visibility="private")
+        chatbot.example_select(example_text, None, box, api_visibility="private").then(
+            ask, [box, chatbot, state], outputs, api_visibility="private")
+        chatbot.like(on_like, [state], None, api_visibility="private")
+        chatbot.clear(lambda: {"questions": [], "answers": {}}, None, state, api_visibility="private")  # its 🗑 button
+        gr.api(api_chat, api_name="chat")
+    return demo

@@ -51,6 +51,17 @@ def _parser() -> argparse.ArgumentParser:
                    help='print the answer as it is written (with --json: {"delta": …} lines, then the answer)')
     p.set_defaults(run=_ask)
 
+    p = sub.add_parser("serve", parents=[common], help="serve the web chat and the JSON API")
+    p.add_argument("--host", help="address to bind (default: 127.0.0.1, or RAG_HOST)")
+    p.add_argument("--port", type=int, help="port (default: 7860, or RAG_PORT)")
+    p.set_defaults(run=_serve)
+
+    p = sub.add_parser("feedback", parents=[common], help="readers' 👍/👎 on answers")
+    fb = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    e = fb.add_parser("export", parents=[common], help="turn the 👎 answers into draft eval cases (JSONL)")
+    e.add_argument("-o", "--out", type=Path, help="write here instead of standard output")
+    e.set_defaults(run=_feedback_export)
+
     p = sub.add_parser("eval", parents=[common], help="score the system on the eval set and write a report")
     p.add_argument("--set", type=Path, help="eval set JSONL (default: eval/faq.jsonl)")
     p.add_argument("--out", type=Path, default=Path("eval/out"), help="report folder (default: eval/out)")
@@ -60,10 +71,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args):
+def _settings(args, **more):
     from .settings import Settings
 
-    return Settings.from_env(corpus_dir=args.corpus, data_dir=args.data)
+    return Settings.from_env(corpus_dir=args.corpus, data_dir=args.data, **more)
+
+
+def _serve(args) -> int:
+    from .web import serve
+
+    return serve(_settings(args, host=args.host, port=args.port))
+
+
+def _feedback_export(args) -> int:
+    from .feedback import FeedbackLog
+
+    log = FeedbackLog(_settings(args).data_dir)
+    drafts = log.draft_cases()
+    text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    print(f"rag: {len(drafts)} draft cases from {len(log.entries())} feedback entries in {log.path}", file=sys.stderr)
+    return 0
 
 
 def _ingest(args) -> int:

@@ -20,6 +20,7 @@ def test_set_has_every_kind(cases):
     kinds = Counter(c.kind for c in cases)
     assert kinds["faq"] == 5 and kinds["faq-reworded"] == 15
     assert kinds["multi"] >= 10 and kinds["adversarial"] == 5 and kinds["table"] >= 8
+    assert kinds["follow-up"] >= 10 and all(c.context for c in cases if c.kind == "follow-up")
     assert kinds["unanswerable-far"] + kinds["unanswerable-near"] >= 15
     assert kinds["unanswerable-far"] >= 7 and kinds["unanswerable-near"] >= 7
     assert all(len(c.evidence) >= 2 for c in cases if c.kind == "multi")

@@ -1,0 +1,95 @@
+"""Serve the chat and the JSON API, or mount them into an existing FastAPI/Starlette site."""
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import sys
+
+from .settings import Settings
+
+QUEUE_CONCURRENCY = 2  # answers computed at once: one per core; more only queue inside torch
+
+
+class BasicAuth:
+    """ASGI middleware: every request needs HTTP basic credentials `user:password`, else 401."""
+
+    def __init__(self, app, credentials: str) -> None:
+        user, sep, password = credentials.partition(":")
+        if not sep or not user or not password:
+            raise ValueError('RAG_AUTH must look like "user:password"')
+        self.app = app
+        self._expected = f"{user}:{password}".encode()
+
+    def _allowed(self, scope) -> bool:
+        header = dict(scope.get("headers") or []).get(b"authorization", b"")
+        scheme, _, value = header.partition(b" ")
+        if scheme.lower() != b"basic":
+            return False
+        try:
+            given = base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return secrets.compare_digest(given, self._expected)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket") or self._allowed(scope):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = b'{"error": "authentication required"}'
+        await send({"type": "http.response.start", "status": 401, "headers": [
+            (b"content-type", b"application/json"), (b"www-authenticate", b'Basic realm="rag", charset="UTF-8"'),
+            (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = None):
+    """Mount the chat at `path` and the JSON API at `path`/api (POST `path`/api/ask) into a FastAPI app.
+
+    Loads the Assistant from the environment when none is given. Returns `app`.
+    """
+    import gradio as gr
+
+    from .api import create_api
+    from .chat import CSS, build_chat
+    from .feedback import FeedbackLog
+
+    if assistant is None:
+        from .assistant import Assistant
+
+        assistant = Assistant.load(settings)
+    settings = assistant.settings
+    path = "/" + path.strip("/") if path.strip("/") else ""
+    app.mount(f"{path}/api", create_api(assistant))  # before the chat: the chat's mount takes the rest of `path`
+    demo = build_chat(assistant, FeedbackLog(settings.data_dir)).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"],
+                               server_name=settings.host, server_port=settings.port)
+
+
+def create_app(assistant=None, settings: Settings | None = None):
+    """The whole site: the chat at /, the JSON API at /api/ask (schema at /api/openapi.json)."""
+    from fastapi import FastAPI
+
+    app = FastAPI(title="rag", docs_url=None, redoc_url=None, openapi_url=None)
+    mount(app, "/", assistant, settings)
+    auth = (assistant.settings if assistant is not None else settings or Settings.from_env()).auth
+    if auth:
+        app.add_middleware(BasicAuth, credentials=auth)
+    return app
+
+
+def serve(settings: Settings | None = None) -> int:
+    """Build the index if needed, then serve on settings.host:settings.port until interrupted."""
+    import uvicorn
+
+    from .assistant import Assistant
+
+    settings = settings or Settings.from_env()
+    app = create_app(Assistant.load(settings))
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    print(f"rag: chat on http://{host}:{settings.port}/  ·  API: POST http://{host}:{settings.port}/api/ask",
+          file=sys.stderr, flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
