@@ -41,20 +41,26 @@ class Assistant:
             correct_typos=settings.correct_typos, long_question_focus=settings.long_question_focus)
         self._answerability: Answerability | None = None
         self._generator: GenerativeAnswerer | None = None
+        self._generation = 0
 
     @classmethod
     def load(cls, settings: Settings | None = None, *, quiet: bool = False) -> "Assistant":
         """Settings from the environment; builds or refreshes the index first when auto_ingest is on."""
         settings = settings or Settings.from_env()
         store = PassageStore(settings)
-        embedder = Embedder(settings.torch_threads)
+        embedder = Embedder(settings.torch_threads, settings.data_dir if settings.onnx else None)
         assistant = cls(settings, store, embedder)
         if settings.auto_ingest:
             report = assistant.refresh_index(progress=False if quiet else None)
             if report is not None and not quiet:
                 print(report.summary(), file=sys.stderr)
+            embedder.ensure_onnx()  # once per data folder: later starts skip importing torch
         if store.count() == 0:
             raise StoreError(f"the index is empty: add articles to {settings.corpus_dir} and run `rag ingest`")
+        if settings.memory_index:
+            from .vector_cache import VectorCache
+
+            assistant.retriever.store = VectorCache(store)
         assistant.retriever.retrieve("warm up")  # pays torch's one-off set-up and builds the keyword index
         return assistant
 
@@ -106,6 +112,8 @@ class Assistant:
         text = clean_question(question, self.settings.max_question_chars)
         previous = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
         found = self.retriever.search(condense(text, previous))
+        if self.retriever.generation != self._generation:  # the index was reloaded: vocabulary changed
+            self._answerability, self._generation = None, self.retriever.generation
         evidence = self.answerability.evidence(found.query, found.hits)
         return text, found, evidence, self.answerability.answerable(evidence)
 

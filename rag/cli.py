@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--out", type=Path, help="write here instead of standard output")
     e.set_defaults(run=_feedback_export)
 
+    p = sub.add_parser("bench", parents=[common], help="measure latency, start-up, ingest, memory and scaling")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+    p.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes for the scaling curve")
+    p.add_argument("--out", type=Path, default=Path("eval/out"), help="where bench.md/json/png go (default: eval/out)")
+    p.add_argument("--no-naive", action="store_true", help="skip the naive pipeline")
+    p.set_defaults(run=_bench)
+
     p = sub.add_parser("eval", parents=[common], help="score the system on the eval set and write a report")
     p.add_argument("--set", type=Path, help="eval set JSONL (default: eval/faq.jsonl)")
     p.add_argument("--out", type=Path, default=Path("eval/out"), help="report folder (default: eval/out)")
@@ -145,6 +152,25 @@ def _ask_streaming(assistant, question: str, as_json: bool) -> int:
             print(json.dumps({"delta": item}, ensure_ascii=False), flush=True)
         else:
             print(item, end="", flush=True)
+    return 0
+
+
+def _bench(args) -> int:
+    try:
+        from eval.bench import bench_markdown, run_bench
+    except ImportError:
+        print("rag: the eval package is not installed; run from the project folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        print(f"rag: --sizes takes numbers separated by commas, got {args.sizes!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if any(n < 1 for n in sizes):
+        print("rag: --sizes must be positive", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    result = run_bench(_settings(args), sizes, args.out, naive=not args.no_naive)
+    print(json.dumps(result) if args.json else bench_markdown(result))
     return 0
 
 

@@ -46,6 +46,57 @@ def corpus_digest(docs: list[Document]) -> str:
     return h.hexdigest()
 
 
+STAMP = "index-stamp.json"
+
+
+def _chroma_fingerprint(settings: Settings) -> str | None:
+    """The local Chroma database's path when it exists; None for a Chroma server or a missing database."""
+    database = settings.data_dir / "chroma" / "chroma.sqlite3"
+    return None if settings.chroma_url or not database.is_file() else str(database.resolve())
+
+
+def _stamp(settings: Settings, docs: list[Document], model_id: str) -> dict | None:
+    fingerprint = _chroma_fingerprint(settings)
+    if fingerprint is None:
+        return None
+    return {**index_info(model_id), "corpus_digest": corpus_digest(docs), "chroma": fingerprint}
+
+
+def current_by_stamp(settings: Settings, docs: list[Document], model_id: str) -> int | None:
+    """The passage count when the local index is known current without opening Chroma, else None.
+
+    Every ingest removes the stamp before it writes to the index and writes it back once the
+    index is current, so a killed ingest, another model or chunking, a changed corpus or a
+    missing database all send the caller the slow way (importing chromadb alone costs ~0.7 s).
+    Chroma rewrites its database file even when only reading, so the file's own times cannot
+    serve; `rag ingest --rebuild` ignores the stamp.
+    """
+    import json
+
+    expected = _stamp(settings, docs, model_id)
+    try:
+        stamp = json.loads((settings.data_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if expected is None or {k: stamp.get(k) for k in expected} != expected:
+        return None
+    return stamp.get("passages")
+
+
+def write_stamp(settings: Settings, docs: list[Document], model_id: str, passages: int) -> None:
+    import json
+    import os
+
+    stamp = _stamp(settings, docs, model_id)
+    path = settings.data_dir / STAMP
+    if stamp is None:
+        path.unlink(missing_ok=True)
+        return
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps({**stamp, "passages": passages}), encoding="utf-8")
+    os.replace(partial, path)
+
+
 def is_stale(store: PassageStore, docs: list[Document], model_id: str) -> bool:
     info = store.info
     expected = index_info(model_id)
@@ -57,11 +108,15 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
            rebuild: bool = False, progress: bool | None = None) -> IngestReport:
     started = time.perf_counter()
     docs = load_corpus(settings.corpus_dir)
+    embedder = embedder or Embedder(settings.torch_threads, settings.data_dir if settings.onnx else None)
+    known = None if rebuild or store is not None else current_by_stamp(settings, docs, embedder.model_id)
+    if known is not None and (not settings.onnx or embedder.has_onnx()):
+        return IngestReport(len(docs), known, 0, 0, 0, False, time.perf_counter() - started)
     passages = split_corpus(docs)
     if not passages:
         raise CorpusError(f"the articles in {settings.corpus_dir} contain no text")
+    (settings.data_dir / STAMP).unlink(missing_ok=True)  # written back only once the index is current
     store = store or PassageStore(settings)
-    embedder = embedder or Embedder(settings.torch_threads)
     expected = index_info(embedder.model_id)
     info = store.info
     rebuilt = rebuild or (bool(info) and any(info.get(k) != v for k, v in expected.items()))
@@ -88,6 +143,8 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
     store.delete(removed)
     # Written last: a digest that matches the corpus means the index is complete.
     store.set_info({**expected, "corpus_digest": corpus_digest(docs), "passages": len(passages)})
+    embedder.ensure_onnx()  # no-op once written, or without a data folder for it
+    write_stamp(settings, docs, embedder.model_id, len(passages))
     return IngestReport(len(docs), len(passages), len(new), len(moved), len(removed), rebuilt,
                         time.perf_counter() - started)
 

@@ -74,6 +74,7 @@ class Retriever:
         self._keyword: KeywordIndex | None = None
         self._vocabulary: Vocabulary | None = None
         self._following: dict[str, list] | None = None
+        self.generation = 0  # counts reloads of the index, so holders of derived data can rebuild
 
     def _load_corpus_indexes(self) -> None:
         passages = self.store.passages()
@@ -110,6 +111,10 @@ class Retriever:
         return self.search(question).hits
 
     def search(self, question: str) -> Retrieval:
+        refresh = getattr(self.store, "refresh_if_changed", None)
+        if refresh is not None and refresh():  # another process ingested: rebuild what was derived
+            self._keyword = self._vocabulary = self._following = None
+            self.generation += 1
         query = self.vocabulary.correct_text(question) if self.correct_typos else question
         focus = focus_sentences(query) if self.long_question_focus else []
         vectors = self.embedder.encode([query] + focus)

@@ -26,7 +26,9 @@ class Settings:
     data_dir: Path = Path(".rag")  # where the Chroma index lives (git-ignored)
     chroma_url: str = ""  # http://host:port of a Chroma server; empty = local PersistentClient
     collection: str = "passages"  # Chroma collection name
-    torch_threads: int = 1  # two threads on two busy cores measured 25x slower
+    torch_threads: int = 1  # threads for the model (torch or onnxruntime); two on two busy cores measured 25x slower
+    memory_index: bool = True  # answer from an in-memory copy of the index, reloaded when an ingest changes it
+    onnx: bool = True  # embed through the model's ONNX export in data_dir (written once at ingest); false = torch
     top_k: int = 6  # passages retrieved per question
     keyword_weight: float = 0.5  # weight of the BM25 ranking against the dense one in fusion; 0 = dense only
     passage_weight: float = 0.4  # dense score: weight of the cosine to the whole passage

@@ -82,6 +82,26 @@ class PassageStore:
         col = self.collection()
         return dict(col.metadata or {}) if col is not None else {}
 
+    def reconnect(self) -> None:
+        """A new client: Chroma's in-process state does not follow writes made by another process."""
+        if not self.settings.chroma_url:
+            # Chroma shares one System per path within a process; evict only ours (its public
+            # clear_system_cache() would break every other client in the process).
+            try:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(self.client._identifier, None)
+            except (ImportError, AttributeError):
+                pass  # another chromadb layout: the new client below may share the old state
+        self.client = make_client(self.settings)
+        self._collection = self._units = None
+
+    def fresh_info(self) -> dict:
+        """The collection metadata as stored now (the handle caches what it read when opened)."""
+        self._collection = self._units = None
+        return self.info
+
     def set_info(self, info: dict) -> None:
         self.collection(create=True).modify(metadata={k: v for k, v in info.items() if not k.startswith("hnsw:")})
 
@@ -185,14 +205,14 @@ class PassageStore:
             if self.units() is not None:
                 got = self.units().get(where={"passage_id": {"$in": list(passage_ids)}},
                                        include=["embeddings", "metadatas"])
-                units = [(m["passage_id"], m["kind"], _sentence_index(uid), np.asarray(e, dtype=np.float32))
+                units = [(m["passage_id"], m["kind"], sentence_index(uid), np.asarray(e, dtype=np.float32))
                          for uid, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])]
         except Exception as exc:
             raise StoreError(f"the index did not answer: {exc}") from exc
         return passages, units
 
 
-def _sentence_index(unit_id: str) -> int:
+def sentence_index(unit_id: str) -> int:
     """The n of a unit id "<passage id>:s<n>"; -1 for a heading unit ("<passage id>:h")."""
     tail = unit_id.rsplit(":", 1)[-1]
     return int(tail[1:]) if tail.startswith("s") and tail[1:].isdigit() else -1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 STOPWORDS = frozenset("""
@@ -25,6 +26,8 @@ def stem(word: str) -> str:
     return word
 
 
-def content_terms(text: str) -> list[str]:
+@lru_cache(maxsize=65536)  # passage sentences are scored again for every question that retrieves them
+def content_terms(text: str) -> tuple[str, ...]:
     words = _WORD.findall(text.lower().replace("’", "'"))
-    return [stem(w.split("'")[0]) for w in words if w not in STOPWORDS and w.split("'")[0] not in STOPWORDS and len(w) > 1]
+    return tuple(stem(w.split("'")[0]) for w in words
+                 if w not in STOPWORDS and w.split("'")[0] not in STOPWORDS and len(w) > 1)
