@@ -166,8 +166,8 @@ class Retriever:
         passages, units = self.store.vectors(passage_ids)
         best_sentence: dict[str, float] = {}
         heading: dict[str, float] = {}
-        for pid, kind, index, unit in units:
-            cos = float(unit @ vector)
+        cosines = np.stack([u[3] for u in units]) @ vector if units else []  # one product for all units
+        for (pid, kind, index, unit), cos in zip(units, map(float, cosines)):
             if kind == "heading":
                 heading[pid] = cos
             else:

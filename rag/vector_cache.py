@@ -109,8 +109,11 @@ class VectorCache:
 
     def vectors(self, passage_ids: list[str]):
         """The same shape as PassageStore.vectors, from memory."""
-        passages = {pid: self._matrix[self._row[pid]].astype(np.float32) for pid in passage_ids if pid in self._row}
-        units = [(pid, self._unit_kind[u], self._unit_index[u], self._unit_matrix[u].astype(np.float32))
+        wide = self._dtype == np.float32  # rows are used as they are; half precision is widened per row
+        passages = {pid: self._matrix[self._row[pid]] if wide else self._matrix[self._row[pid]].astype(np.float32)
+                    for pid in passage_ids if pid in self._row}
+        units = [(pid, self._unit_kind[u], self._unit_index[u],
+                  self._unit_matrix[u] if wide else self._unit_matrix[u].astype(np.float32))
                  for pid in passage_ids for u in self._units_of.get(pid, ())]
         return passages, units
 
