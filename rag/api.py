@@ -1,9 +1,14 @@
 """The JSON API: POST /ask with {"question": "..."} returns the Answer JSON; mounted under /api by rag.web."""
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from .questions import QuestionError
@@ -55,10 +60,42 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"'{where}': {first.get('msg', 'invalid value')}"
 
 
+class RateLimit:
+    """At most `per_minute` requests per client address in any 60 seconds (0 = no limit)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._seen: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str) -> int:
+        """0 when the request may go ahead (and is counted), else seconds until it may."""
+        if self.per_minute <= 0:
+            return 0
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 10_000:  # forget clients idle for a minute, so memory stays bounded
+                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
+            times = self._seen.setdefault(client, deque())
+            while times and now - times[0] >= 60:
+                times.popleft()
+            if len(times) >= self.per_minute:
+                return max(1, int(60 - (now - times[0])) + 1)
+            times.append(now)
+            return 0
+
+
 def create_api(assistant) -> FastAPI:
     """A FastAPI app answering POST /ask; its OpenAPI schema is at /openapi.json, its docs at /docs."""
     api = FastAPI(title="rag", version="1", summary="Cited answers from the articles",
                   description="Every sentence of an answer ends with [n], the passage it comes from.")
+
+    limit = RateLimit(assistant.settings.api_rate_limit)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = "the request body could not be read as JSON" if exc.status_code == 400 else str(exc.detail)
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -67,9 +104,14 @@ def create_api(assistant) -> FastAPI:
     @api.post("/ask", response_model=AnswerModel, responses={
         400: {"model": ErrorModel, "description": "the question is empty, too long or has control characters"},
         422: {"model": ErrorModel, "description": "the body is not JSON of the documented shape"},
+        429: {"model": ErrorModel, "description": "too many questions from one address; see Retry-After"},
         503: {"model": ErrorModel, "description": "the index is not available"}})
-    def ask(request: AskRequest):
+    def ask(request: AskRequest, http: Request):
         """Answer a question from the articles, with the passages each sentence comes from."""
+        wait = limit.retry_after(http.client.host if http.client else "unknown")
+        if wait:
+            return JSONResponse({"error": f"too many questions from your address; try again in {wait} s"},
+                                status_code=429, headers={"Retry-After": str(wait)})
         try:
             return assistant.ask(request.question, request.context).to_dict()
         except QuestionError as exc:

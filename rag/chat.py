@@ -111,7 +111,7 @@ def build_chat(assistant, feedback=None):
     """The chat page as gr.Blocks (queue it, then launch or mount it); `feedback` is a FeedbackLog or None."""
     titles = assistant.sources()
     examples = assistant.example_questions()
-    names = ", ".join(f"“{t}”" for t in titles) or "the indexed articles"
+    names = ", ".join(f"“{escape(t)}”" for t in titles) or "the indexed articles"
     placeholder = (f"**Ask about {names}.**\n\nAnswers quote the articles only; each sentence ends with "
                    f"<sup>[n]</sup>, the passage it comes from. When the articles don't cover a question, "
                    f"the answer says so.")
@@ -119,7 +119,7 @@ def build_chat(assistant, feedback=None):
     def ask(message: str, history: list, state: dict):
         history = list(history or [])
         state = dict(state or {"questions": [], "answers": {}})
-        history.append({"role": "user", "content": message})
+        history.append({"role": "user", "content": escape(message)})  # shown as typed, never as markup
         context = list(state["questions"])
         history.append({"role": "assistant", "content": ""})
         written, answer = "", None

@@ -126,12 +126,17 @@ def _ask(args) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _as_text(answer))
         return 0
     assistant = Assistant.load(settings)
-    for line in sys.stdin:
-        question = line.rstrip("\n").rstrip("\r")
+    for raw in sys.stdin.buffer:
         try:
-            result = assistant.ask(question).to_dict()
-        except QuestionError as exc:
-            result = {"question": question, "error": str(exc)}
+            question = raw.decode("utf-8").rstrip("\n").rstrip("\r")
+        except UnicodeDecodeError:
+            question = raw.decode("utf-8", "replace").rstrip("\n").rstrip("\r")
+            result = {"question": question, "error": "the line is not valid UTF-8; please send UTF-8 text"}
+        else:
+            try:
+                result = assistant.ask(question).to_dict()
+            except QuestionError as exc:
+                result = {"question": question, "error": str(exc)}
         if args.json:
             print(json.dumps(result, ensure_ascii=False), flush=True)
         else:

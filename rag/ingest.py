@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -49,10 +50,16 @@ def corpus_digest(docs: list[Document]) -> str:
 STAMP = "index-stamp.json"
 
 
-def _chroma_fingerprint(settings: Settings) -> str | None:
-    """The local Chroma database's path when it exists; None for a Chroma server or a missing database."""
+def _chroma_fingerprint(settings: Settings) -> list | None:
+    """The local Chroma database's path and size; None for a Chroma server or a missing database.
+
+    Its size changes when anything but a reader touched it (a truncated file, another writer);
+    its modification time cannot serve, since Chroma rewrites the file even when only reading.
+    """
     database = settings.data_dir / "chroma" / "chroma.sqlite3"
-    return None if settings.chroma_url or not database.is_file() else str(database.resolve())
+    if settings.chroma_url or not database.is_file():
+        return None
+    return [str(database.resolve()), database.stat().st_size]
 
 
 def _stamp(settings: Settings, docs: list[Document], model_id: str) -> dict | None:
@@ -68,8 +75,7 @@ def current_by_stamp(settings: Settings, docs: list[Document], model_id: str) ->
     Every ingest removes the stamp before it writes to the index and writes it back once the
     index is current, so a killed ingest, another model or chunking, a changed corpus or a
     missing database all send the caller the slow way (importing chromadb alone costs ~0.7 s).
-    Chroma rewrites its database file even when only reading, so the file's own times cannot
-    serve; `rag ingest --rebuild` ignores the stamp.
+    `rag ingest --rebuild` ignores the stamp.
     """
     import json
 
@@ -116,6 +122,9 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
     if not passages:
         raise CorpusError(f"the articles in {settings.corpus_dir} contain no text")
     (settings.data_dir / STAMP).unlink(missing_ok=True)  # written back only once the index is current
+    if rebuild and store is None and not settings.chroma_url:
+        # Starting over from an empty folder also repairs a database Chroma can no longer open.
+        shutil.rmtree(settings.data_dir / "chroma", ignore_errors=True)
     store = store or PassageStore(settings)
     expected = index_info(embedder.model_id)
     info = store.info

@@ -16,6 +16,10 @@ def clean_question(question, max_chars: int = 4000) -> str:
     """The question with normalised whitespace, or QuestionError."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QuestionError("the question is not valid Unicode text (it has unpaired surrogates)") from None
     if _CONTROL.search(question):
         raise QuestionError("the question contains control characters; please send plain text")
     text = " ".join(unicodedata.normalize("NFC", question).split())

@@ -8,6 +8,9 @@ from .passages import Passage
 from .settings import Settings
 
 
+REPAIR_HINT = "if the data folder is damaged, `rag ingest --rebuild` rebuilds it"
+
+
 class StoreError(Exception):
     """The index cannot be reached or read."""
 
@@ -38,7 +41,8 @@ def make_client(settings: Settings):
         raise
     except Exception as exc:  # chromadb raises bare Exception/ValueError for unreachable servers
         where = settings.chroma_url or settings.data_dir
-        raise StoreError(f"cannot open the index at {where}: {exc}") from exc
+        hint = "is the Chroma server running?" if settings.chroma_url else REPAIR_HINT
+        raise StoreError(f"cannot open the index at {where}: {_first_line(exc)} ({hint})") from exc
 
 
 class PassageStore:
@@ -75,7 +79,7 @@ class PassageStore:
                 return None
             return self.client.get_collection(name, embedding_function=None)
         except Exception as exc:
-            raise StoreError(f"cannot read the index: {exc}") from exc
+            raise StoreError(f"cannot read the index: {_first_line(exc)} ({REPAIR_HINT})") from exc
 
     @property
     def info(self) -> dict:
@@ -96,6 +100,12 @@ class PassageStore:
                 pass  # another chromadb layout: the new client below may share the old state
         self.client = make_client(self.settings)
         self._collection = self._units = None
+
+    def failed(self, exc: BaseException) -> StoreError:
+        """A one-line StoreError for a failed read, saying what to check."""
+        hint = (f"is the Chroma server at {self.settings.chroma_url} running?" if self.settings.chroma_url
+                else REPAIR_HINT)
+        return StoreError(f"the index did not answer: {_first_line(exc)} ({hint})")
 
     def fresh_info(self) -> dict:
         """The collection metadata as stored now (the handle caches what it read when opened)."""
@@ -171,7 +181,7 @@ class PassageStore:
             got = col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
                             include=["documents", "metadatas", "distances"])
         except Exception as exc:
-            raise StoreError(f"the index did not answer: {exc}") from exc
+            raise self.failed(exc) from exc
         hits = []
         for pid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
             hits.append(Hit(passage_from_record(pid, text, meta), 1.0 - float(dist)))
@@ -186,7 +196,7 @@ class PassageStore:
             got = col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
                             include=["metadatas", "distances"])
         except Exception as exc:
-            raise StoreError(f"the index did not answer: {exc}") from exc
+            raise self.failed(exc) from exc
         return [(m["passage_id"], m["kind"], 1.0 - float(d)) for m, d in zip(got["metadatas"][0], got["distances"][0])]
 
     def vectors(self, passage_ids: list[str]):
@@ -208,8 +218,13 @@ class PassageStore:
                 units = [(m["passage_id"], m["kind"], sentence_index(uid), np.asarray(e, dtype=np.float32))
                          for uid, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])]
         except Exception as exc:
-            raise StoreError(f"the index did not answer: {exc}") from exc
+            raise self.failed(exc) from exc
         return passages, units
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
 
 
 def sentence_index(unit_id: str) -> int:

@@ -43,7 +43,7 @@ class VectorCache:
             got = _get_all(col, ["documents", "metadatas", "embeddings"], self._dtype)
             unit_got = _get_all(units, ["metadatas", "embeddings"], self._dtype) if units is not None else None
         except Exception as exc:
-            raise StoreError(f"the index did not answer: {exc}") from exc
+            raise self.store.failed(exc) from exc
         passages = [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         order = sorted(range(len(passages)), key=lambda i: (passages[i].doc_id, passages[i].start))
         self._passages = [passages[i] for i in order]

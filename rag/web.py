@@ -91,5 +91,6 @@ def serve(settings: Settings | None = None) -> int:
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"rag: chat on http://{host}:{settings.port}/  ·  API: POST http://{host}:{settings.port}/api/ask",
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=3)
     return 0

@@ -127,6 +127,18 @@ def small_corpus(tmp_path) -> Path:
     return folder
 
 
+def stop_process(proc: subprocess.Popen, log=None, timeout: float = 20) -> None:
+    """Terminate, then kill if it lingers; close its log file."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+    if log is not None:
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory):
     """`python app.py` on an empty data folder, on a free loopback port: (url, data folder)."""
@@ -140,12 +152,7 @@ def served_app(tmp_path_factory):
         wait_for_port(port, proc, timeout=180)
         yield f"http://127.0.0.1:{port}", data
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_process(proc, log)
 
 
 class ServedInThread:

@@ -72,6 +72,7 @@ def test_desktop_chat_answers_cites_takes_feedback_and_follows_up(browser, serve
     page.locator("#chat details.sources summary").last.click()
     page.locator("#chat mark").last.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "chat-sources-1280x800.png"))
+    page.close()
     assert not errors, errors
 
 
@@ -86,4 +87,5 @@ def test_phone_chat_is_readable(browser, served_app):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
     page.screenshot(path=str(ARTIFACTS / "chat-answer-390x844.png"))
+    page.close()
     assert not errors, errors

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import FAQ_ARTICLE, SEED
+from conftest import FAQ_ARTICLE
 from rag.corpus import Document, load_corpus, load_document
 from rag.passages import MAX_CHARS, split_document
 from rag.sentences import split_sentences

@@ -1,7 +1,6 @@
 """Hybrid retrieval: BM25 finds exact words, fusion keeps dense cosines as scores."""
 from __future__ import annotations
 
-from rag.assistant import Assistant
 from rag.ingest import ingest
 from rag.keyword import KeywordIndex
 from rag.retriever import Retriever
