@@ -36,6 +36,7 @@ def run_ablation(assistant, cases: list[EvalCase], all_passages: dict[str, str],
     for label, variant in steps(assistant.settings):
         trial = Assistant(variant, assistant.store, assistant.embedder)
         trial.retriever._keyword, trial.retriever._vocabulary = assistant.retriever.keyword, assistant.retriever.vocabulary
+        trial.retriever.store = assistant.retriever.store  # the same in-memory index, so p50s compare
         rows.append({"step": label, **evaluate(trial.ask_traced, cases, all_passages, label, progress)["summary"]})
     return rows
 

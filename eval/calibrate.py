@@ -18,9 +18,11 @@ C = 10.0  # weak regularisation: two features, and both matter
 
 
 def features(assistant, cases) -> np.ndarray:
+    from rag.followup import condense
+
     rows = []
     for case in cases:
-        found = assistant.retriever.search(case.question)
+        found = assistant.retriever.search(condense(case.question, list(case.context)))
         ev = assistant.answerability.evidence(found.query, found.hits)
         rows.append([ev.top, ev.coverage])
     return np.array(rows)
