@@ -112,7 +112,7 @@ def build_chat(assistant, feedback=None):
     titles = assistant.sources()
     examples = assistant.example_questions()
     names = ", ".join(f"“{escape(t)}”" for t in titles) or "the indexed articles"
-    placeholder = (f"**Ask about {names}.**\n\nAnswers quote the articles only; each sentence ends with "
+    placeholder = ("**Ask anything the articles cover.**\n\nAnswers quote the articles only; each sentence ends with "
                    f"<sup>[n]</sup>, the passage it comes from. When the articles don't cover a question, "
                    f"the answer says so.")
 
