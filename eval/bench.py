@@ -21,6 +21,8 @@ import numpy as np
 
 from rag.settings import Settings
 
+from .bench_scale import peak_rss_mb
+
 QUESTION = "How long does it take to build emotional intimacy?"
 RUNS = 3  # start-up measurements per figure; their median is reported
 TARGETS = {  # issue 7, this 2-core machine
@@ -53,13 +55,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _serve_and_measure(command: list[str], env: dict, port: int, ask) -> tuple[float, float]:
     """(seconds from start to HTTP 200 on /, peak RSS in MB after answering through `ask`)."""
     started = time.perf_counter()
@@ -78,7 +73,7 @@ def _serve_and_measure(command: list[str], env: dict, port: int, ask) -> tuple[f
                 time.sleep(0.05)
         ready = time.perf_counter() - started
         ask(f"http://127.0.0.1:{port}")
-        return ready, _peak_rss_mb(proc.pid)
+        return ready, peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         try:

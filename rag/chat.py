@@ -7,6 +7,7 @@ import gradio as gr  # this module is the web face; nothing on the CLI path impo
 from .answer_types import Answer, Citation
 from .questions import QuestionError
 from .store import StoreError
+from .units import row_cells
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _ROW_QUOTE = re.compile(r"^(\|.*\|) \[(\d+)\]$")
@@ -33,10 +34,6 @@ def _with_markers(text: str) -> str:
     return "".join(escape(p) if i % 2 == 0 else f"<sup>[{p}]</sup>" for i, p in enumerate(pieces))
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
 def _is_table(text: str) -> bool:
     lines = text.splitlines()
     return len(lines) >= 3 and lines[0].lstrip().startswith("|") and set(lines[1].replace("|", "").strip()) <= set("-: ")
@@ -47,7 +44,7 @@ def _row_readout(passage: str, row_line: str) -> str:
 
     Narrow screens cannot show a four-column table; the words of every cell stay verbatim.
     """
-    header, row = _cells(passage.splitlines()[0]), _cells(row_line)
+    header, row = row_cells(passage.splitlines()[0]), row_cells(row_line)
     if len(header) != len(row):
         return escape(row_line)
     pairs = "; ".join(f"{escape(name)}: {escape(cell)}" for name, cell in zip(header[1:], row[1:]))
@@ -113,8 +110,8 @@ def build_chat(assistant, feedback=None):
     examples = assistant.example_questions()
     names = ", ".join(f"“{escape(t)}”" for t in titles) or "the indexed articles"
     placeholder = ("**Ask anything the articles cover.**\n\nAnswers quote the articles only; each sentence ends with "
-                   f"<sup>[n]</sup>, the passage it comes from. When the articles don't cover a question, "
-                   f"the answer says so.")
+                   "<sup>[n]</sup>, the passage it comes from. When the articles don't cover a question, "
+                   "the answer says so.")
 
     def ask(message: str, history: list, state: dict):
         history = list(history or [])

@@ -119,11 +119,12 @@ def _pick_by_part(sentences, scorers, limit) -> list[Sentence]:
     chosen: list[Sentence] = []
     for scorer in scorers:
         ranked = sorted(sentences, key=scorer, reverse=True)
+        best = scorer(ranked[0]) if ranked else 0.0
         part: list[Sentence] = []
         for s in ranked:
             if len(part) >= SENTENCES_PER_PART or len(chosen) + len(part) >= limit:
                 break
-            if part and scorer(s) < scorer(ranked[0]) - SENTENCE_MARGIN:
+            if part and scorer(s) < best - SENTENCE_MARGIN:
                 break
             if not _is_duplicate(s, chosen + part):
                 part.append(s)

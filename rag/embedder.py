@@ -95,6 +95,3 @@ class Embedder:
         vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
-
-    def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]

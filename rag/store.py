@@ -137,11 +137,11 @@ class PassageStore:
         col = self.collection()
         if col is None:
             return []
-        found = _passages_of(col.get(include=["documents", "metadatas"]))
+        found = passages_of(col.get(include=["documents", "metadatas"]))
         return sorted(found, key=lambda p: (p.doc_id, p.start))
 
     def get(self, ids: list[str]) -> list[Passage]:
-        return _passages_of(self.collection().get(ids=list(ids), include=["documents", "metadatas"]))
+        return passages_of(self.collection().get(ids=list(ids), include=["documents", "metadatas"]))
 
     def texts(self) -> dict[str, str]:
         """id → text of every stored passage."""
@@ -233,7 +233,8 @@ def sentence_index(unit_id: str) -> int:
     return int(tail[1:]) if tail.startswith("s") and tail[1:].isdigit() else -1
 
 
-def _passages_of(got: dict) -> list[Passage]:
+def passages_of(got: dict) -> list[Passage]:
+    """Passages from a Chroma get() result that included documents and metadatas."""
     return [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
 

@@ -19,11 +19,15 @@ def heading_of(passage: Passage) -> str:
     return passage.section.split(" > ")[-1] if passage.section else ""
 
 
+def row_cells(line: str) -> list[str]:
+    """The cells of one Markdown table line: "| a | b |" -> ["a", "b"]."""
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
 def _row_cells(passage: Passage) -> tuple[list[str], list[str]]:
     """(column names, cells) of a table-row passage; no names when its header is missing."""
     lines = passage.text.splitlines()
-    split = lambda line: [c.strip() for c in line.strip().strip("|").split("|")]  # noqa: E731
-    return (split(lines[0]) if len(lines) >= 3 else []), split(lines[-1])
+    return (row_cells(lines[0]) if len(lines) >= 3 else []), row_cells(lines[-1])
 
 
 def row_as_text(passage: Passage) -> str:

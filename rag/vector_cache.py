@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from .passages import Passage
-from .store import Hit, PassageStore, StoreError, passage_from_record, sentence_index
+from .store import Hit, PassageStore, StoreError, passages_of, sentence_index
 
 BRUTE_FORCE_ROWS = 50_000  # above this many vectors, candidates come from Chroma's HNSW index
 RECHECK_SECONDS = 5.0  # how often to ask Chroma whether an ingest changed the index
@@ -24,7 +24,6 @@ class VectorCache:
 
     def __init__(self, store: PassageStore, brute_force_rows: int = BRUTE_FORCE_ROWS) -> None:
         self.store = store
-        self.settings = store.settings
         self.brute_force_rows = brute_force_rows
         self._lock = threading.Lock()
         self._loaded_digest: object = None
@@ -44,7 +43,7 @@ class VectorCache:
             unit_got = _get_all(units, ["metadatas", "embeddings"], self._dtype) if units is not None else None
         except Exception as exc:
             raise self.store.failed(exc) from exc
-        passages = [passage_from_record(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        passages = passages_of(got)
         order = sorted(range(len(passages)), key=lambda i: (passages[i].doc_id, passages[i].start))
         self._passages = [passages[i] for i in order]
         self._row = {p.id: r for r, p in enumerate(self._passages)}
