@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import socket
 import subprocess
 import sys
@@ -139,20 +140,39 @@ def stop_process(proc: subprocess.Popen, log=None, timeout: float = 20) -> None:
         log.close()
 
 
+def start_process(command: list[str], env: dict, port: int, log_path: Path):
+    """Start a server process with its output in `log_path`; return (process, log) once it listens on `port`."""
+    log = open(log_path, "w")
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc, timeout=180)
+    except BaseException:
+        stop_process(proc, log)
+        raise
+    return proc, log
+
+
+@contextmanager
+def running_app(corpus: Path, data: Path, **extra_env: str):
+    """`python app.py` over `corpus`, its index in `data`, on a free loopback port; yields its URL.
+
+    Its output goes to data/app.log.
+    """
+    port = free_port()
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(data), RAG_PORT=str(port), **extra_env)
+    proc, log = start_process([sys.executable, str(ROOT / "app.py")], env, port, data / "app.log")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(proc, log)
+
+
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory):
     """`python app.py` on an empty data folder, on a free loopback port: (url, data folder)."""
-    port = free_port()
     data = tmp_path_factory.mktemp("app-data")
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data), RAG_PORT=str(port))
-    log = open(data / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, proc, timeout=180)
-        yield f"http://127.0.0.1:{port}", data
-    finally:
-        stop_process(proc, log)
+    with running_app(CORPUS, data) as url:
+        yield url, data
 
 
 class ServedInThread:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, free_port, stop_process, subprocess_env, wait_for_port
+from conftest import CORPUS, ROOT, free_port, start_process, stop_process, subprocess_env
 
 
 def rag(*args, env, timeout=300, stdin=None):
@@ -100,23 +100,16 @@ def post(url: str, question: str) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-def start(command, env, port, log_path: Path):
-    log = open(log_path, "w")
-    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    wait_for_port(port, proc, timeout=180)
-    return proc, log
-
-
 @pytest.mark.parametrize("memory_index", ["true", "false"])
 def test_a_stopped_chroma_server_keeps_the_app_up_and_it_recovers(small_corpus, tmp_path, memory_index):
     chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     chroma_port, app_port = free_port(), free_port()
     chroma_cmd = [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(chroma_port)]
-    server, server_log = start(chroma_cmd, subprocess_env(), chroma_port, tmp_path / "chroma.log")
+    server, server_log = start_process(chroma_cmd, subprocess_env(), chroma_port, tmp_path / "chroma.log")
     env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(tmp_path / "data"), RAG_ONNX="false",
                          RAG_CHROMA_URL=f"http://127.0.0.1:{chroma_port}", RAG_PORT=str(app_port),
                          RAG_MEMORY_INDEX=memory_index)
-    app, app_log = start([sys.executable, str(ROOT / "app.py")], env, app_port, tmp_path / "app.log")
+    app, app_log = start_process([sys.executable, str(ROOT / "app.py")], env, app_port, tmp_path / "app.log")
     url, question = f"http://127.0.0.1:{app_port}", "How often should I feed a sourdough starter?"
     try:
         assert post(url, question)[0] == 200
@@ -129,7 +122,7 @@ def test_a_stopped_chroma_server_keeps_the_app_up_and_it_recovers(small_corpus, 
         assert app.poll() is None, "the app stays up"
         with urllib.request.urlopen(url + "/", timeout=30) as page:
             assert page.status == 200
-        server, server_log = start(chroma_cmd, subprocess_env(), chroma_port, tmp_path / "chroma2.log")
+        server, server_log = start_process(chroma_cmd, subprocess_env(), chroma_port, tmp_path / "chroma2.log")
         status, body = post(url, question)
         assert status == 200 and not body["refused"], "it recovers when the server is back"
     finally:
@@ -143,7 +136,7 @@ def test_the_app_and_rag_eval_on_one_data_folder_corrupt_nothing(tmp_path):
     assert rag("ingest", "-q", env=env).returncode == 0
     port = free_port()
     app_env = {**env, "RAG_PORT": str(port), "RAG_API_RATE_LIMIT": "0"}
-    app, app_log = start([sys.executable, str(ROOT / "app.py")], app_env, port, tmp_path / "app.log")
+    app, app_log = start_process([sys.executable, str(ROOT / "app.py")], app_env, port, tmp_path / "app.log")
     try:
         evaluation = subprocess.Popen([sys.executable, "-m", "rag.cli", "eval", "--out", str(tmp_path / "out")],
                                       env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 
 import numpy as np
 
-from conftest import ARTIFACTS, CORPUS, ROOT, free_port, stop_process, subprocess_env, wait_for_port
+from conftest import ARTIFACTS, CORPUS, running_app
 
 CLIENTS = 8
 QUESTIONS_EACH = 50
@@ -22,13 +20,8 @@ def test_eight_clients_fifty_questions_each(tmp_path):
     from eval.evalset import load_eval_set
 
     questions = [c.question for c in load_eval_set()]
-    port = free_port()
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"), RAG_PORT=str(port),
-                         RAG_API_RATE_LIMIT="0")
-    log = open(tmp_path / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    data = tmp_path / "data"
+    data.mkdir()
     latencies: dict[str, list[float]] = {"api": [], "gradio": []}
     errors: list[str] = []
     lock = threading.Lock()
@@ -66,8 +59,7 @@ def test_eight_clients_fifty_questions_each(tmp_path):
             with lock:
                 latencies["gradio"].append((time.perf_counter() - started) * 1000)
 
-    try:
-        wait_for_port(port, proc, timeout=180)
+    with running_app(CORPUS, data, RAG_API_RATE_LIMIT="0") as url:
         threads = [threading.Thread(target=api_client if n % 2 == 0 else gradio_client, args=(n,), daemon=True)
                    for n in range(CLIENTS)]
         started = time.perf_counter()
@@ -77,10 +69,7 @@ def test_eight_clients_fifty_questions_each(tmp_path):
             t.join(timeout=400)
         elapsed = time.perf_counter() - started
         assert not any(t.is_alive() for t in threads), "the load run did not finish within its bound"
-        log.flush()
-        served_log = (tmp_path / "app.log").read_text()  # before the stop, which cancels idle client streams
-    finally:
-        stop_process(proc, log)
+        served_log = (data / "app.log").read_text()  # before the stop, which cancels idle client streams
 
     everything = latencies["api"] + latencies["gradio"]
     summary = {"requests": len(everything), "errors": len(errors), "seconds": round(elapsed, 1),

@@ -1,12 +1,9 @@
 """Markup in an article or a question is shown as text in the real browser, and no script runs."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from conftest import ARTIFACTS, ROOT, free_port, stop_process, subprocess_env, wait_for_port
+from conftest import ARTIFACTS, running_app
 
 ARTICLE = """---
 title: Tomatoes <img src=x onerror="window.__xss='title'">
@@ -24,17 +21,8 @@ Tomatoes need at least six hours of direct sunlight <svg onload="window.__xss='s
 def hostile_app(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("hostile-corpus")
     (corpus / "tomatoes.md").write_text(ARTICLE, encoding="utf-8")
-    data = tmp_path_factory.mktemp("hostile-data")
-    port = free_port()
-    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(data), RAG_PORT=str(port))
-    log = open(data / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, proc, timeout=180)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_process(proc, log)
+    with running_app(corpus, tmp_path_factory.mktemp("hostile-data")) as url:
+        yield url
 
 
 def test_markup_renders_inert(browser, hostile_app):
