@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SET = Path(__file__).with_name("faq.jsonl")
+SPLITS = ("dev", "test")
 KINDS = ("faq", "faq-reworded", "section", "table", "multi", "follow-up", "unanswerable-far", "unanswerable-near",
          "adversarial")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
@@ -28,6 +29,8 @@ class EvalCase:
     evidence: tuple[str, ...] = field(default_factory=tuple)
     reference: str | None = None
     context: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first (follow-ups)
+    split: str = "dev"  # "dev" (tuning may look at it) or "test" (never tuned on)
+    style: str = ""  # how the reader put it: paraphrase, casual, typo, two-part, keyword, ...
 
     @property
     def answerable(self) -> bool:
@@ -42,8 +45,12 @@ class EvalCase:
         return {i for i, q in enumerate(self.evidence) if normalise(q) in text}
 
 
-def load_eval_set(path: Path = DEFAULT_SET, corpus_texts: list[str] | None = None) -> list[EvalCase]:
-    """Parse and validate; with `corpus_texts`, every evidence quote must occur in one of them."""
+def load_eval_set(path: Path = DEFAULT_SET, corpus_texts: list[str] | None = None,
+                  split: str | None = None) -> list[EvalCase]:
+    """Parse and validate; with `corpus_texts`, every evidence quote must occur in one of them.
+
+    With `split` ("dev" or "test"), only the cases of that split are returned.
+    """
     cases: list[EvalCase] = []
     seen: set[str] = set()
     try:
@@ -57,11 +64,14 @@ def load_eval_set(path: Path = DEFAULT_SET, corpus_texts: list[str] | None = Non
             raw = json.loads(line)
             case = EvalCase(id=str(raw["id"]), question=str(raw["question"]), kind=str(raw["kind"]),
                             evidence=tuple(raw.get("evidence") or ()), reference=raw.get("reference"),
-                            context=tuple(str(c) for c in raw.get("context") or ()))
+                            context=tuple(str(c) for c in raw.get("context") or ()),
+                            split=str(raw.get("split") or "dev"), style=str(raw.get("style") or ""))
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalSetError(f"{path}:{number}: not a valid case ({exc})") from exc
         if case.kind not in KINDS:
             raise EvalSetError(f"{path}:{number}: unknown kind {case.kind!r}; expected one of {', '.join(KINDS)}")
+        if case.split not in SPLITS:
+            raise EvalSetError(f"{path}:{number}: unknown split {case.split!r}; expected dev or test")
         if case.kind == "follow-up" and not case.context:
             raise EvalSetError(f"{path}:{number}: a follow-up case needs the earlier question in 'context'")
         if case.id in seen:
@@ -76,7 +86,7 @@ def load_eval_set(path: Path = DEFAULT_SET, corpus_texts: list[str] | None = Non
         if missing:
             shown = "; ".join(f"{cid}: {q[:60]!r}" for cid, q in missing[:5])
             raise EvalSetError(f"{len(missing)} evidence quotes are not in the corpus: {shown}")
-    return cases
+    return [c for c in cases if split is None or c.split == split]
 
 
 def group_of(case: EvalCase) -> str:
