@@ -67,7 +67,8 @@ class Assistant:
     def refresh_index(self, progress: bool | None = None) -> IngestReport | None:
         """Re-ingest when the corpus, model or chunking changed; None when the index was current."""
         try:
-            docs = load_corpus(self.settings.corpus_dir)
+            docs = load_corpus(self.settings.corpus_dir, max_file_bytes=self.settings.max_file_bytes,
+                               max_files=self.settings.max_files)
         except CorpusError:
             if self.store.count():
                 return None  # an index without its corpus folder still answers

@@ -1,19 +1,35 @@
-"""Load a folder of .md, .txt and .html articles as Documents with their front matter."""
+"""Load a folder of .md, .txt and .html articles as Documents, reading only bounded text files inside it."""
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .decoding import BinaryFile, decode_text, strip_controls
+from .front_matter import TITLE_CHARS, FrontMatterError, plain_value, split_front_matter
 from .html_text import html_to_markdown
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
 
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
 
 
 class CorpusError(Exception):
     """The corpus folder is missing, empty or unreadable."""
+
+
+class UnreadableFile(CorpusError):
+    """One file of the corpus cannot be read safely; `reason` says why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -30,56 +46,173 @@ class Document:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
-def corpus_files(folder: Path) -> list[Path]:
+@dataclass(frozen=True)
+class Skipped:
+    path: Path  # as found in the corpus folder (a link's own path, not its target)
+    reason: str
+
+
+class Corpus(list):
+    """The Documents of a corpus folder (a plain list to existing callers) and the files skipped reading it."""
+
+    def __init__(self, documents=(), skipped=()) -> None:
+        super().__init__(documents)
+        self.skipped: list[Skipped] = list(skipped)
+
+
+def load_corpus(folder: Path, *, max_file_bytes: int = Settings.max_file_bytes,
+                max_files: int = Settings.max_files) -> Corpus:
+    """Every article of `folder` (recursively) as one Document, in path order.
+
+    Files that cannot be read safely (links out of the folder, FIFOs, too large, binary, bad front
+    matter) are skipped with a logged warning and listed in the result's `skipped`. Raises
+    CorpusError when the folder is missing, holds more than `max_files` articles, or none readable.
+    """
+    skipped: list[Skipped] = []
+    documents = []
+    for path in corpus_files(folder, max_files, skipped):
+        try:
+            documents.append(load_document(path, Path(folder), max_file_bytes))
+        except UnreadableFile as exc:
+            _skip(skipped, path, exc.reason)
+    if not documents:
+        count = len(skipped)
+        detail = f" ({count} file{'s' if count != 1 else ''} skipped, see the warnings)" if count else ""
+        raise CorpusError(f"no .md, .txt or .html articles in {folder}{detail}")
+    return Corpus(documents, skipped)
+
+
+def corpus_files(folder: Path, max_files: int = Settings.max_files, skipped: list[Skipped] | None = None) -> list[Path]:
+    """The article files of `folder` and its sub-folders, hidden ones left out, in path order.
+
+    Symbolic links are never followed out of the folder: a link to a file is kept only when its
+    target is a regular file inside the folder, and links to folders are not followed at all (one
+    inside is read under its own path already, and following could loop). FIFOs and devices are
+    skipped: opening a FIFO blocks until someone writes to it.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder} (set RAG_CORPUS_DIR or pass --corpus)")
-    files = sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
-    return files
+    skipped = [] if skipped is None else skipped
+    root = folder.resolve()
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            _skip(skipped, directory, f"cannot list this folder ({exc.strerror or exc})")
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            is_article = path.suffix.lower() in SUFFIXES
+            try:
+                if entry.is_symlink():
+                    reason = _link_problem(path, root, is_article)
+                    if reason is None:
+                        found.append(path)
+                    elif reason:
+                        _skip(skipped, path, reason)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif is_article:
+                    if entry.is_file(follow_symlinks=False):
+                        found.append(path)
+                    else:
+                        _skip(skipped, path, "not a regular file")
+            except OSError as exc:
+                _skip(skipped, path, f"cannot read it ({exc.strerror or exc})")
+            if len(found) > max_files:
+                raise CorpusError(f"more than {max_files:,} article files in {folder}: raise RAG_MAX_FILES "
+                                  "or point RAG_CORPUS_DIR at a smaller folder")
+    return sorted(found)
 
 
-def load_corpus(folder: Path) -> list[Document]:
-    """Every article of `folder` (recursively) as one Document; raises CorpusError if there are none."""
-    files = corpus_files(folder)
-    if not files:
-        raise CorpusError(f"no .md, .txt or .html articles in {folder}")
-    return [load_document(path, Path(folder)) for path in files]
+def _link_problem(path: Path, root: Path, is_article: bool) -> str | None:
+    """None: read the link; "": ignore it quietly; else why it is skipped."""
+    target = Path(os.path.realpath(path))
+    is_dir = target.is_dir()
+    if not (is_dir or is_article):
+        return ""  # a link to an image or the like: not an article either way
+    if not target.is_relative_to(root):
+        return f"a link to {target}, outside the corpus folder"
+    if is_dir:
+        return ""
+    if not target.exists():
+        return "a broken link"
+    return None if target.is_file() else "not a regular file"
 
 
-def load_document(path: Path, root: Path) -> Document:
-    try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raw = path.read_bytes().decode("latin-1")
-    except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc}") from exc
-    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    doc_id = path.relative_to(root).as_posix()
+def load_document(path: Path, root: Path, max_bytes: int = Settings.max_file_bytes) -> Document:
+    """The article at `path` (inside the corpus folder `root`); raises UnreadableFile when it must be skipped."""
+    path, root = Path(path), Path(root)
+    data = _read_bytes(path, root.resolve(), max_bytes)
     kind = SUFFIXES[path.suffix.lower()]
-    meta: dict = {}
-    if kind == "html":
-        raw, meta = html_to_markdown(raw)
-        kind = "markdown"
-    body_start = 0
-    match = _FRONT_MATTER.match(raw)
-    if match:
-        meta.update(_parse_front_matter(match.group(1)))
-        body_start = match.end()
-    title = str(meta.get("title") or _first_heading(raw[body_start:], kind) or path.stem.replace("-", " ").replace("_", " "))
-    return Document(doc_id=doc_id, title=title.strip(), text=raw, format=kind, body_start=body_start, meta=meta)
-
-
-def _parse_front_matter(block: str) -> dict:
-    import yaml  # only ingest reads front matter; keep it off the query path
-
     try:
-        data = yaml.safe_load(block)
-    except yaml.YAMLError:
-        return {}
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+        raw = decode_text(data, html=kind == "html")
+    except BinaryFile as exc:
+        raise UnreadableFile(path, str(exc)) from None
+    meta: dict[str, str] = {}
+    if kind == "html":
+        raw, page_meta = html_to_markdown(raw)
+        raw = strip_controls(raw)  # character references such as &#27; are decoded after the bytes were
+        meta = {key: text for key, value in page_meta.items() if (text := plain_value(value))}
+        kind = "markdown"
+    try:
+        fields, body_start = split_front_matter(raw)
+    except FrontMatterError as exc:
+        raise UnreadableFile(path, str(exc)) from None
+    meta.update(fields)
+    title = (meta.get("title") or _first_heading(raw[body_start:], kind)
+             or path.stem.replace("-", " ").replace("_", " "))
+    return Document(doc_id=path.relative_to(root).as_posix(), title=plain_value(title, TITLE_CHARS), text=raw,
+                    format=kind, body_start=body_start, meta=meta)
+
+
+def _read_bytes(path: Path, root: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file inside `root`, at most `max_bytes` of them.
+
+    The target is resolved and checked again here, then opened without following a link in its
+    last part and without blocking, and checked as a regular file on the open descriptor: the
+    folder may have changed since it was listed.
+    """
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(root):
+        raise UnreadableFile(path, f"a link to {real}, outside the corpus folder")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError as exc:
+        raise UnreadableFile(path, f"cannot read it ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(path, "not a regular file")
+        if info.st_size > max_bytes:
+            raise UnreadableFile(path, _too_large(info.st_size, max_bytes))
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UnreadableFile(path, _too_large(len(data), max_bytes))
+    return data
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"{size:,} bytes, over the limit of {limit:,} (RAG_MAX_FILE_BYTES)"
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def _skip(skipped: list[Skipped], path: Path, reason: str) -> None:
+    """Record a skipped file; warn once per process (the assistant and ingest both load the corpus)."""
+    skipped.append(Skipped(path, reason))
+    if (str(path), reason) not in _warned:
+        _warned.add((str(path), reason))
+        logger.warning("skipped %s: %s", path, reason)
 
 
 def _first_heading(text: str, kind: str) -> str | None:

@@ -113,7 +113,7 @@ def is_stale(store: PassageStore, docs: list[Document], model_id: str) -> bool:
 def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: Embedder | None = None,
            rebuild: bool = False, progress: bool | None = None) -> IngestReport:
     started = time.perf_counter()
-    docs = load_corpus(settings.corpus_dir)
+    docs = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes, max_files=settings.max_files)
     embedder = embedder or Embedder(settings.torch_threads, settings.data_dir if settings.onnx else None)
     known = None if rebuild or store is not None else current_by_stamp(settings, docs, embedder.model_id)
     if known is not None and (not settings.onnx or embedder.has_onnx()):

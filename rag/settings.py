@@ -28,6 +28,8 @@ class Settings:
     """Configuration; each field can be set with the environment variable RAG_<FIELD> (upper case)."""
 
     corpus_dir: Path = Path("corpus")  # folder of .md/.txt/.html articles
+    max_file_bytes: int = 2_000_000  # a larger article file is skipped with a warning (20 MB took hours to ingest)
+    max_files: int = 20_000  # a corpus folder with more article files than this is refused
     data_dir: Path = Path(".rag")  # where the Chroma index lives (git-ignored)
     chroma_url: str = ""  # http://host:port of a Chroma server; empty = local PersistentClient
     collection: str = "passages"  # Chroma collection name

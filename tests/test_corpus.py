@@ -72,3 +72,71 @@ def test_loader_errors_are_clear(tmp_path):
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
     with pytest.raises(CorpusError, match="no .md, .txt or .html"):
         load_corpus(tmp_path)
+
+
+ASPNET_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Caring for Orchids | Garden Club</title>
+<meta name="author" content="R. Bloom"><link rel="stylesheet" href="/site.css"></head>
+<body>
+<form method="post" action="./Article.aspx?id=42" id="form1">
+<div class="aspNetHidden">
+<input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="/wEPDwUKLTE2NjY4NzYxMmRkVIEWSTATEGARBAGE" />
+</div>
+<header><nav class="menu"><ul><li><a href="/">Home</a></li><li><a href="/club">Club news</a></li></ul></nav>
+<div class="search"><label for="q">Search</label><input type="text" id="q" name="q">
+<button type="submit">Go</button></div></header>
+<main>
+<h1>Caring for Orchids</h1>
+<p>Orchids like bright, indirect light and should never stand in water.</p>
+<h2>Watering</h2>
+<ul><li>Water once a week in summer.</li><li>Let the bark dry out between waterings.</li></ul>
+<h2>Newsletter</h2>
+<p>Choose your region: <select name="region"><option>North</option><option>South</option></select></p>
+<textarea name="comment">Write your comment here</textarea>
+</main>
+<footer><p>Garden Club 2024</p></footer>
+</form>
+</body></html>
+"""
+
+
+def test_html_inside_a_form_is_kept_and_only_form_controls_dropped(tmp_path):
+    (tmp_path / "orchids.html").write_text(ASPNET_PAGE, encoding="utf-8")
+    [doc] = load_corpus(tmp_path)
+    body = doc.text[doc.body_start:]
+    assert doc.title == "Caring for Orchids | Garden Club" and doc.meta["author"] == "R. Bloom"
+    assert "# Caring for Orchids" in body
+    assert "Orchids like bright, indirect light and should never stand in water." in body
+    assert "- Let the bark dry out between waterings." in body
+    assert "Choose your region:" in body
+    for control_text in ("VIEWSTATE", "Go", "North", "Write your comment", "Club news"):
+        assert control_text not in body, control_text
+
+
+# Real pages forget to close a <nav> or an inline <svg> icon; what follows is the article.
+UNCLOSED_PAGES = {
+    "nav-in-header.html": """<html><head><title>Kites</title></head><body>
+<header><a href="/"><svg class="logo" viewBox="0 0 10 10"><title>Logo</title><path d="M0 0h10v10z"/></a>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/shop">Shop</a></ul></header>
+<article><h1>Flying Kites</h1><p>A steady wind of fifteen kilometres an hour lifts most kites.</p></article>
+</body></html>""",
+    "nav-before-main.html": """<html><head><title>Kites</title></head><body>
+<nav><a href="/">Home</a> <a href="/shop">Shop</a>
+<main><h1>Flying Kites</h1><p>A steady wind of fifteen kilometres an hour lifts most kites.</p></main>
+</body></html>""",
+    "icon-in-paragraph.html": """<html><head><title>Kites</title></head><body>
+<h1>Flying Kites</h1><p><a class="share" href="#"><svg viewBox="0 0 8 8"><path d="M0 0l8 8"/></a>Share</p>
+<p>A steady wind of fifteen kilometres an hour lifts most kites.</p>
+</body></html>""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNCLOSED_PAGES))
+def test_html_after_an_unclosed_nav_or_svg_is_kept(tmp_path, name):
+    (tmp_path / name).write_text(UNCLOSED_PAGES[name], encoding="utf-8")
+    [doc] = load_corpus(tmp_path)
+    body = doc.text[doc.body_start:]
+    assert doc.title == "Kites", "an <svg>'s <title> is not the page title"
+    assert "# Flying Kites" in body
+    assert "A steady wind of fifteen kilometres an hour lifts most kites." in body
+    assert "Home" not in body and "Shop" not in body and "Logo" not in body
