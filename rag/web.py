@@ -63,7 +63,7 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     settings = assistant.settings
     path = "/" + path.strip("/") if path.strip("/") else ""
     app.mount(f"{path}/api", create_api(assistant))  # before the chat: the chat's mount takes the rest of `path`
-    demo = build_chat(assistant, FeedbackLog(settings.data_dir)).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    demo = build_chat(assistant, FeedbackLog.for_settings(settings)).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"],
                                server_name=settings.host, server_port=settings.port)
 
