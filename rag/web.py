@@ -92,5 +92,7 @@ def serve(settings: Settings | None = None) -> int:
     print(f"rag: chat on http://{host}:{settings.port}/  ·  API: POST http://{host}:{settings.port}/api/ask",
           file=sys.stderr, flush=True)
     # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=3)
+    # log_config=None: uvicorn logs through rag's one-line format (rag.console), its warnings shown only with -v.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None,
+                timeout_graceful_shutdown=3)
     return 0
