@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
+from .console import configure_logging, json_line, visible
+
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left (`… | head`)
+FLAGS = {"corpus_dir": "--corpus", "data_dir": "--data", "host": "--host", "port": "--port"}  # for error messages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,21 +20,34 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
+    configure_logging(args.verbose)
     from .corpus import CorpusError
     from .questions import QuestionError
+    from .settings import SettingsError
     from .store import StoreError
 
     try:
-        return args.run(args)
-    except (QuestionError, CorpusError) as exc:
-        print(f"rag: {exc}", file=sys.stderr)
+        code = args.run(args)
+        sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
+        return code
+    except (QuestionError, CorpusError, SettingsError) as exc:
+        _error(exc)
         return EXIT_BAD_INPUT
     except StoreError as exc:
-        print(f"rag: {exc}", file=sys.stderr)
+        _error(exc)
         return 1
+    except BrokenPipeError:
+        # The reader has gone: stop quietly like other tools. Whatever is still buffered goes to devnull,
+        # so the interpreter's last flush has nothing to complain about.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         return 130
+
+
+def _error(message) -> None:
+    print(f"rag: {visible(str(message))}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-c", "--corpus", type=Path, help="folder of articles (default: ./corpus, or RAG_CORPUS_DIR)")
     common.add_argument("-d", "--data", type=Path, help="index folder (default: ./.rag, or RAG_DATA_DIR)")
+    common.add_argument("-v", "--verbose", action="store_true",
+                        help="also print progress details and other libraries' warnings")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", parents=[common], help="index the articles (only what changed)")
@@ -53,10 +73,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="serve the web chat and the JSON API")
     p.add_argument("--host", help="address to bind (default: 127.0.0.1, or RAG_HOST)")
-    p.add_argument("--port", type=int, help="port (default: 7860, or RAG_PORT)")
+    p.add_argument("--port", help="port (default: 7860, or RAG_PORT)")
     p.set_defaults(run=_serve)
 
-    p = sub.add_parser("feedback", parents=[common], help="readers' 👍/👎 on answers")
+    p = sub.add_parser("feedback", help="readers' 👍/👎 on answers")
     fb = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     e = fb.add_parser("export", parents=[common], help="turn the 👎 answers into draft eval cases (JSONL)")
     e.add_argument("-o", "--out", type=Path, help="write here instead of standard output")
@@ -79,9 +99,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args, **more):
-    from .settings import Settings
+    """Settings from the environment and the command's flags; a bad flag value is reported under its flag."""
+    from .settings import Settings, SettingsError
 
-    return Settings.from_env(corpus_dir=args.corpus, data_dir=args.data, **more)
+    overrides = {"corpus_dir": args.corpus, "data_dir": args.data, **more}
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as exc:
+        if overrides.get(exc.field) is None:
+            raise
+        raise exc.relabeled(FLAGS.get(exc.field, exc.label)) from None
 
 
 def _serve(args) -> int:
@@ -91,16 +118,23 @@ def _serve(args) -> int:
 
 
 def _feedback_export(args) -> int:
-    from .feedback import FeedbackLog
+    from .feedback import FeedbackLog, draft_cases
 
     log = FeedbackLog(_settings(args).data_dir)
-    drafts = log.draft_cases()
-    text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts)
+    try:
+        entries, skipped = log.read()
+    except OSError as exc:
+        _error(f"cannot read {log.path}: {exc.strerror or exc}")
+        return 1
+    drafts = draft_cases(entries)
+    text = "".join(json_line(d) + "\n" for d in drafts)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
-    print(f"rag: {len(drafts)} draft cases from {len(log.entries())} feedback entries in {log.path}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))  # the export is UTF-8 whatever the terminal's locale
+    _error(f"{len(drafts)} draft cases from {len(entries)} feedback entries in {log.path}; "
+           f"{skipped} unreadable lines skipped" + (" (-v lists them)" if skipped and not args.verbose else ""))
     return 0
 
 
@@ -108,7 +142,7 @@ def _ingest(args) -> int:
     from .ingest import ingest
 
     report = ingest(_settings(args), rebuild=args.rebuild, progress=False if args.quiet else None)
-    print(report.summary())
+    print(visible(report.summary()))
     return 0
 
 
@@ -123,7 +157,7 @@ def _ask(args) -> int:
         if args.stream:
             return _ask_streaming(assistant, args.question, args.json)
         answer = assistant.ask(args.question)
-        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _as_text(answer))
+        print(json_line(answer.to_dict()) if args.json else _as_text(answer))
         return 0
     assistant = Assistant.load(settings)
     for raw in sys.stdin.buffer:
@@ -137,10 +171,7 @@ def _ask(args) -> int:
                 result = assistant.ask(question).to_dict()
             except QuestionError as exc:
                 result = {"question": question, "error": str(exc)}
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False), flush=True)
-        else:
-            print(_as_text_dict(result), flush=True)
+        print(json_line(result) if args.json else _as_text_dict(result), flush=True)
     return 0
 
 
@@ -150,13 +181,13 @@ def _ask_streaming(assistant, question: str, as_json: bool) -> int:
     for item in assistant.stream(question):
         if isinstance(item, Answer):
             if as_json:
-                print(json.dumps(item.to_dict(), ensure_ascii=False), flush=True)
+                print(json_line(item.to_dict()), flush=True)
             else:
-                print("\n\n" + _sources_text(item.to_dict()), end="", flush=True)
+                print(visible("\n\n" + _sources_text(item.to_dict())), end="", flush=True)
         elif as_json:
-            print(json.dumps({"delta": item}, ensure_ascii=False), flush=True)
+            print(json_line({"delta": item}), flush=True)
         else:
-            print(item, end="", flush=True)
+            print(visible(item), end="", flush=True)
     return 0
 
 
@@ -164,15 +195,15 @@ def _bench(args) -> int:
     try:
         from eval.bench import bench_markdown, run_bench
     except ImportError:
-        print("rag: the eval package is not installed; run from the project folder", file=sys.stderr)
+        _error("the eval package is not installed; run from the project folder")
         return EXIT_BAD_INPUT
     try:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     except ValueError:
-        print(f"rag: --sizes takes numbers separated by commas, got {args.sizes!r}", file=sys.stderr)
+        _error(f"--sizes takes numbers separated by commas, got {args.sizes!r}")
         return EXIT_BAD_INPUT
     if any(n < 1 for n in sizes):
-        print("rag: --sizes must be positive", file=sys.stderr)
+        _error("--sizes must be positive")
         return EXIT_BAD_INPUT
     result = run_bench(_settings(args), sizes, args.out, naive=not args.no_naive)
     print(json.dumps(result) if args.json else bench_markdown(result))
@@ -185,12 +216,12 @@ def _eval(args) -> int:
         from eval.report import metrics_table
         from eval.runner import run_eval
     except ImportError:
-        print("rag: the eval package is not installed; run from the project folder", file=sys.stderr)
+        _error("the eval package is not installed; run from the project folder")
         return EXIT_BAD_INPUT
     try:
         results = run_eval(_settings(args), args.set, args.out, baseline=args.baseline, ablation=args.ablation)
     except EvalSetError as exc:
-        print(f"rag: {exc}", file=sys.stderr)
+        _error(exc)
         return EXIT_BAD_INPUT
     print(metrics_table(results))
     if results.get("ablation"):
@@ -207,10 +238,11 @@ def _as_text(answer) -> str:
 
 
 def _as_text_dict(result: dict) -> str:
+    """An answer (or an error) for the terminal: the text, then its sources; control characters made visible."""
     if "error" in result:
-        return f"error: {result['error']}\n"
+        return visible(f"error: {result['error']}\n")
     sources = _sources_text(result)
-    return result["answer"] + ("\n\n" + sources if sources.strip() else "\n")
+    return visible(result["answer"] + ("\n\n" + sources if sources.strip() else "\n"))
 
 
 def _sources_text(result: dict) -> str:

@@ -1,9 +1,11 @@
-"""Every knob of rag in one object, read from RAG_* environment variables with working defaults."""
+"""Every knob of rag in one object, read from RAG_* environment variables with working defaults, and checked."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import NamedTuple
 
 # Offline and quiet by default; set before chromadb, gradio or huggingface are imported.
 # One BLAS thread: numpy's OpenBLAS with two threads on two busy cores made one 5,000 x 384
@@ -21,6 +23,68 @@ for _name, _value in {
     "TRANSFORMERS_VERBOSITY": "error",
 }.items():
     os.environ.setdefault(_name, _value)
+
+
+class SettingsError(ValueError):
+    """A setting given a value it cannot take; the message names the variable (or flag) and what it must be."""
+
+    def __init__(self, field: str, requirement: str, value: object = None, label: str = "", *,
+                 show_value: bool = True) -> None:
+        self.field, self.requirement, self.value, self.show_value = field, requirement, value, show_value
+        self.label = label or f"RAG_{field.upper()}"
+        super().__init__(f"{self.label} must {requirement}" + (f", got {value!r}" if show_value else ""))
+
+    def relabeled(self, label: str) -> "SettingsError":
+        """The same error naming `label` (e.g. the command-line flag the value came from)."""
+        return SettingsError(self.field, self.requirement, self.value, label, show_value=self.show_value)
+
+
+class Range(NamedTuple):
+    """The values a numeric setting may take: low ≤ value ≤ high (low < value when `above`); None = no bound."""
+
+    low: float | None = None
+    high: float | None = None
+    above: bool = False
+
+    def allows(self, value: float) -> bool:
+        if self.low is not None and (value <= self.low if self.above else value < self.low):
+            return False
+        return self.high is None or value <= self.high
+
+    def describe(self, kind: type) -> str:
+        noun = "an integer" if kind is int else "a number"
+        if self.low is not None and self.high is not None:
+            return f"{noun} from {self.low} to {self.high}"
+        if self.low is not None:
+            return f"{noun} {'above' if self.above else 'of at least'} {self.low}"
+        if self.high is not None:
+            return f"{noun} of at most {self.high}"
+        return noun if kind is int else "a finite number"
+
+
+# The range of every numeric setting, checked in Settings.__post_init__ (so values from the environment, the
+# constructor, dataclasses.replace and command-line flags all are). A numeric field not listed takes any finite value.
+RANGES: dict[str, Range] = {
+    "torch_threads": Range(1),
+    "top_k": Range(1),
+    "keyword_weight": Range(0),
+    "passage_weight": Range(0),
+    "sentence_weight": Range(0),
+    "heading_weight": Range(0),
+    "max_citations": Range(1),
+    "max_sentences": Range(1),
+    "max_question_chars": Range(1),
+    "llm_timeout": Range(0, above=True),
+    "llm_passages": Range(1),
+    "llm_max_tokens": Range(1),
+    "llm_support_coverage_weight": Range(0),
+    "port": Range(1, 65535),
+    "api_rate_limit": Range(0),
+    "feedback_max_bytes": Range(0),
+    "feedback_per_minute": Range(0),
+}
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -70,25 +134,61 @@ class Settings:
     api_rate_limit: int = 60  # questions per minute one client address may send to /api/ask; 0 = no limit
     auth: str = ""  # "user:password": the chat and the API ask for these (HTTP basic auth); empty = open
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
+    feedback_max_bytes: int = 10_000_000  # the 👍/👎 log stops taking entries at this size, with a warning
+    feedback_per_minute: int = 60  # 👍/👎 entries a process writes per minute at most, the rest dropped; 0 = no limit
 
     def __post_init__(self) -> None:
-        for f in fields(self):  # accept plain strings for folders
-            if isinstance(f.default, Path) and not isinstance(getattr(self, f.name), Path):
-                object.__setattr__(self, f.name, Path(getattr(self, f.name)))
+        """Turn strings (from the environment or flags) into each field's type; SettingsError for what cannot be."""
+        for f in fields(self):
+            object.__setattr__(self, f.name, _coerce(f.name, f.default, getattr(self, f.name)))
+        user, colon, password = self.auth.partition(":")
+        if self.auth and not (colon and user.strip() and password):
+            raise SettingsError("auth", 'look like "user:password", with a non-empty user and password',
+                                show_value=False)  # never echo a secret
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
-        values = {}
-        for f in fields(cls):
-            raw = os.environ.get(f"RAG_{f.name.upper()}")
-            if raw is None or raw == "":
-                continue
-            kind = type(f.default)
-            if kind is bool:
-                values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
-            elif kind is Path:
-                values[f.name] = Path(raw)
-            else:
-                values[f.name] = kind(raw)
+        """Settings from RAG_<FIELD> variables (empty = default), then `overrides` that are not None."""
+        values = {f.name: os.environ[f"RAG_{f.name.upper()}"] for f in fields(cls)
+                  if os.environ.get(f"RAG_{f.name.upper()}", "") != ""}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _coerce(name: str, default: object, value: object) -> object:
+    """`value` as the type of `default`, parsed from a string if need be, within RANGES."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        word = value.strip().lower() if isinstance(value, str) else None
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise SettingsError(name, "be true or false (or 1/0, yes/no, on/off)", value)
+    if isinstance(default, (int, float)):
+        kind = type(default)
+        limits = RANGES.get(name, Range())
+        number = _number(value, kind)
+        if number is None or not limits.allows(number):
+            raise SettingsError(name, "be " + limits.describe(kind), value)
+        return number
+    if isinstance(default, Path):
+        if not isinstance(value, (str, os.PathLike)):
+            raise SettingsError(name, "be a folder path", value)
+        return Path(value)
+    if isinstance(default, str) and not isinstance(value, str):
+        raise SettingsError(name, "be text", value)
+    return value
+
+
+def _number(value: object, kind: type) -> int | float | None:
+    """`value` as a finite int or float, or None; a bool is not a number here, nor a float an integer."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = kind(value.strip())
+        except ValueError:
+            return None
+    if kind is int:
+        return value if isinstance(value, int) else None
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None

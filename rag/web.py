@@ -63,7 +63,7 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     settings = assistant.settings
     path = "/" + path.strip("/") if path.strip("/") else ""
     app.mount(f"{path}/api", create_api(assistant))  # before the chat: the chat's mount takes the rest of `path`
-    demo = build_chat(assistant, FeedbackLog(settings.data_dir)).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    demo = build_chat(assistant, FeedbackLog.for_settings(settings)).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"],
                                server_name=settings.host, server_port=settings.port)
 
@@ -92,5 +92,7 @@ def serve(settings: Settings | None = None) -> int:
     print(f"rag: chat on http://{host}:{settings.port}/  ·  API: POST http://{host}:{settings.port}/api/ask",
           file=sys.stderr, flush=True)
     # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=3)
+    # log_config=None: uvicorn logs through rag's one-line format (rag.console), its warnings shown only with -v.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None,
+                timeout_graceful_shutdown=3)
     return 0

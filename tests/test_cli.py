@@ -84,3 +84,85 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
     out = rag("ingest", env=env, timeout=60)
     assert out.returncode == 2
     assert "corpus folder not found" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(cli_env):
+    """`rag ask --json - | head -1`: the pipe closes while more answers are coming."""
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ask", "--json", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env)
+    try:
+        proc.stdin.write(b"How long does it take to build emotional intimacy?\n")
+        proc.stdin.flush()
+        first = json.loads(proc.stdout.readline())
+        proc.stdout.close()  # like `head -1`: the reader is gone
+        proc.stdin.write(b"Can emotional intimacy exist without romance or sex?\n" * 3)
+        proc.stdin.close()
+        code = proc.wait(timeout=120)
+        stderr = proc.stderr.read().decode()
+    finally:
+        proc.kill()
+    assert first["citations"]
+    assert (code, stderr) == (141, "")
+
+
+def test_a_closed_pipe_before_the_answer_is_quiet_too(cli_env):
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ask", "How can couples build emotional intimacy?"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env)
+    proc.stdout.close()
+    try:
+        code = proc.wait(timeout=120)
+        stderr = proc.stderr.read().decode()
+    finally:
+        proc.kill()
+    assert (code, stderr) == (141, "")
+
+
+ESCAPES_ARTICLE = ('---\ntitle: "Terminal \\e]0;pwned\\a Safety"\n---\n\n# Terminal safety\n\n'
+                   "## Escape sequences \x1b[2J in articles\n\n"
+                   "Never paste text you do not trust into a terminal. The sequence \x1b]52;c;ZWNobyBwd25lZA==\x07 "
+                   "writes to the clipboard, and \x1b[2J clears the screen of whoever reads it. "
+                   "A CSI \x9b31m turns the text red.\n\n"
+                   "## Backups\n\nKeep a backup of your files on a second disk. Test restoring it once a month.\n")
+CONTROLS = ["\x1b", "\x07", "\x9b"]
+
+
+@pytest.fixture(scope="module")
+def escapes_env(tmp_path_factory):
+    """An article full of terminal escape sequences (OSC 52 clipboard write, clear screen, CSI), ingested."""
+    corpus = tmp_path_factory.mktemp("escapes")
+    (corpus / "terminal.md").write_text(ESCAPES_ARTICLE, encoding="utf-8")
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path_factory.mktemp("escapes-data")),
+                         RAG_ONNX="false")
+    built = rag("ingest", "-q", env=env)
+    assert built.returncode == 0, built.stderr
+    return env
+
+
+def test_escape_sequences_in_articles_never_reach_the_terminal(escapes_env):
+    question = "What clears the screen of whoever reads it?"
+    for flags in ([], ["--stream"]):
+        out = rag("ask", *flags, question, env=escapes_env)
+        assert out.returncode == 0 and out.stderr == "", out.stderr
+        assert not any(c in out.stdout for c in CONTROLS), repr(out.stdout)
+        assert "The sequence \\x1b]52;c;ZWNobyBwd25lZA==\\x07 writes to the clipboard" in out.stdout
+        assert "[1] Terminal \\x1b]0;pwned\\x07 Safety › Escape sequences \\x1b[2J in articles" in out.stdout
+        assert "A CSI \\x9b31m turns the text red." in out.stdout
+
+
+def test_json_output_escapes_every_control_character_and_keeps_the_text(escapes_env):
+    question = "What clears the screen of whoever reads it?"
+    out = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "--json", question], capture_output=True,
+                         env=escapes_env, timeout=240)
+    assert out.returncode == 0 and out.stderr == b"", out.stderr
+    assert not any(c.encode() in out.stdout for c in CONTROLS), out.stdout
+    cited = json.loads(out.stdout)["citations"][0]
+    assert "\x1b]52;c;ZWNobyBwd25lZA==\x07" in cited["text"] and "\x9b31m" in cited["text"]  # the text, verbatim
+    assert cited["source"] == "Terminal \x1b]0;pwned\x07 Safety"
+
+
+def test_errors_show_control_characters_as_escapes(tmp_path):
+    env = subprocess_env(RAG_CORPUS_DIR=str(tmp_path / "gone\x1b[2J"), RAG_DATA_DIR=str(tmp_path / "d"))
+    out = rag("ingest", env=env, timeout=60)
+    assert out.returncode == 2 and "\x1b" not in out.stderr
+    assert out.stderr == f"rag: corpus folder not found: {tmp_path}/gone\\x1b[2J (set RAG_CORPUS_DIR or pass --corpus)\n"
+
