@@ -65,6 +65,8 @@ class Range(NamedTuple):
 # The range of every numeric setting, checked in Settings.__post_init__ (so values from the environment, the
 # constructor, dataclasses.replace and command-line flags all are). A numeric field not listed takes any finite value.
 RANGES: dict[str, Range] = {
+    "max_file_bytes": Range(1),
+    "max_files": Range(1),
     "torch_threads": Range(1),
     "top_k": Range(1),
     "keyword_weight": Range(0),

@@ -139,14 +139,14 @@ def escapes_env(tmp_path_factory):
 
 
 def test_escape_sequences_in_articles_never_reach_the_terminal(escapes_env):
+    # The loader drops control characters from article text; the words around them stay.
     question = "What clears the screen of whoever reads it?"
     for flags in ([], ["--stream"]):
         out = rag("ask", *flags, question, env=escapes_env)
         assert out.returncode == 0 and out.stderr == "", out.stderr
         assert not any(c in out.stdout for c in CONTROLS), repr(out.stdout)
-        assert "The sequence \\x1b]52;c;ZWNobyBwd25lZA==\\x07 writes to the clipboard" in out.stdout
-        assert "[1] Terminal \\x1b]0;pwned\\x07 Safety › Escape sequences \\x1b[2J in articles" in out.stdout
-        assert "A CSI \\x9b31m turns the text red." in out.stdout
+        assert "]52;c;ZWNobyBwd25lZA== writes to the clipboard" in out.stdout
+        assert "A CSI 31m turns the text red." in out.stdout
 
 
 def test_json_output_escapes_every_control_character_and_keeps_the_text(escapes_env):
@@ -156,8 +156,17 @@ def test_json_output_escapes_every_control_character_and_keeps_the_text(escapes_
     assert out.returncode == 0 and out.stderr == b"", out.stderr
     assert not any(c.encode() in out.stdout for c in CONTROLS), out.stdout
     cited = json.loads(out.stdout)["citations"][0]
-    assert "\x1b]52;c;ZWNobyBwd25lZA==\x07" in cited["text"] and "\x9b31m" in cited["text"]  # the text, verbatim
-    assert cited["source"] == "Terminal \x1b]0;pwned\x07 Safety"
+    assert "]52;c;ZWNobyBwd25lZA== writes to the clipboard" in cited["text"] and "CSI 31m" in cited["text"]
+
+
+def test_terminal_output_shows_controls_from_any_source_as_escapes():
+    # Text that did not come through the loader (a Chroma server shared with other writers, an LLM's reply).
+    from rag.console import json_line, visible
+
+    text = "a \x1b]52;c;ZWNo\x07 b \x9b31m c\td\ne"
+    assert visible(text) == "a \\x1b]52;c;ZWNo\\x07 b \\x9b31m c\td\ne"
+    line = json_line({"t": text})
+    assert not any(c in line for c in CONTROLS) and json.loads(line) == {"t": text}
 
 
 def test_errors_show_control_characters_as_escapes(tmp_path):
