@@ -60,7 +60,10 @@ class Settings:
     llm_support_coverage_weight: float = 0.5
     host: str = "127.0.0.1"  # the web chat binds here; loopback unless told otherwise
     port: int = 7860  # the web chat's port
-    api_rate_limit: int = 60  # questions per minute one client address may send to /api/ask; 0 = no limit
+    api_rate_limit: int = 60  # questions per minute one client address may ask (chat, its API, /api/ask); 0 = none
+    max_body_bytes: int = 65536  # largest request body any route reads; a bigger one gets 413 before it is read
+    trusted_proxies: str = ""  # comma-separated proxy addresses whose X-Forwarded-For is believed; empty = none
+    allowed_hosts: str = ""  # comma-separated Host names served besides loopback ("*.example.org"; "*" = any)
     auth: str = ""  # "user:password": the chat and the API ask for these (HTTP basic auth); empty = open
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
 

@@ -51,6 +51,16 @@ def test_python_api_rejects_non_text(assistant, value):
         assistant.ask(value)
 
 
+@pytest.mark.parametrize("context, words", [
+    ("How can couples build trust?", "must be a list"), ({"q": 1}, "must be a list"), (42, "must be a list"),
+    (["ok?", 42], "as text"), (["ok?"] * 21, "the limit is 20"), (["x" * 4001], "characters long"),
+])
+def test_python_api_rejects_a_context_that_is_not_a_short_list_of_questions(assistant, context, words):
+    with pytest.raises(QuestionError, match=words) as info:
+        assistant.ask("What builds trust?", context)
+    assert "context" in str(info.value) and "\n" not in str(info.value)
+
+
 def test_cli_batch_survives_every_line(tmp_path):
     lines = [q for q, _ in ODD_TEXT if "\n" not in q and "\r" not in q and "\ud800" not in q]
     payload = ("\n".join(lines) + "\n").encode("utf-8") + b"\xff\xfe not utf-8\n" + b"How long does it take?\n"
