@@ -33,7 +33,8 @@ class BodyLimit:
     """ASGI middleware: a request body over `max_bytes` gets 413 and {"error"} and is never read past the limit.
 
     A Content-Length over the limit is refused before anything is read; a body without one (chunked) is counted
-    as it streams. Only paths under `prefix` are checked (the chat mounted into another site); 0 = no limit.
+    as it streams. File uploads (multipart bodies) get 415: the chat has no file input, and Gradio would keep
+    even empty files. Only paths under `prefix` are checked (the chat mounted into another site); 0 = no limit.
     """
 
     def __init__(self, app, max_bytes: int, prefix: str = "") -> None:
@@ -43,8 +44,7 @@ class BodyLimit:
 
     def _applies(self, scope) -> bool:
         path = scope.get("path", "")
-        return (scope["type"] == "http" and self.max_bytes > 0
-                and (not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")))
+        return scope["type"] == "http" and (not self.prefix or path == self.prefix or path.startswith(self.prefix + "/"))
 
     async def _refuse(self, send) -> None:
         await send_error(send, 413, f"the request body is over the limit of {self.max_bytes:,} bytes",
@@ -52,6 +52,10 @@ class BodyLimit:
 
     async def __call__(self, scope, receive, send):
         if not self._applies(scope):
+            return await self.app(scope, receive, send)
+        if (_header(scope, b"content-type") or b"").lstrip().lower().startswith(b"multipart/"):
+            return await send_error(send, 415, "this site takes no file uploads", ((b"connection", b"close"),))
+        if self.max_bytes <= 0:
             return await self.app(scope, receive, send)
         declared = _header(scope, b"content-length")
         if declared is not None:

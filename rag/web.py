@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import logging
 import secrets
 import sys
@@ -71,7 +72,8 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     app.mount(f"{path}/api", create_api(assistant, limit))  # before the chat: its mount takes the rest of `path`
     demo = build_chat(assistant, FeedbackLog(settings.data_dir), limit).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix=path)
-    # max_file_size=0: the chat has no file input, so Gradio's upload routes refuse every file (413).
+    # The chat has no file input: BodyLimit refuses multipart bodies, and max_file_size=0 makes Gradio refuse any
+    # non-empty file should one get past it.
     return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"], max_file_size=0,
                                server_name=settings.host, server_port=settings.port)
 
@@ -92,6 +94,18 @@ def create_app(assistant=None, settings: Settings | None = None):
     return app
 
 
+def trusted_proxies(value: str) -> list[str]:
+    """The addresses and networks of RAG_TRUSTED_PROXIES ("*" = any); anything else is dropped with a warning."""
+    proxies = []
+    for item in (p.strip() for p in value.split(",")):
+        try:
+            proxies.append(item if item == "*" else str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            if item:
+                logger.warning("RAG_TRUSTED_PROXIES: %r is not an IP address or network; ignored", item)
+    return ["*"] if "*" in proxies else proxies
+
+
 def serve(settings: Settings | None = None) -> int:
     """Build the index if needed, then serve on settings.host:settings.port until interrupted."""
     import uvicorn
@@ -106,7 +120,7 @@ def serve(settings: Settings | None = None) -> int:
     if settings.host in WILDCARD_BINDS and not settings.allowed_hosts:
         logger.warning("RAG_HOST=%s: only loopback Host names are answered; set RAG_ALLOWED_HOSTS to the names "
                        "clients use", settings.host)
-    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    proxies = trusted_proxies(settings.trusted_proxies)
     # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
     # X-Forwarded-For picks the client address (and so its rate limit) only when it comes from a trusted proxy.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=3,
