@@ -70,7 +70,8 @@ def create_api(assistant, limit: RateLimit | None = None) -> FastAPI:
 
     @api.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs(http: Request) -> HTMLResponse:
-        return HTMLResponse(docs_html(api.openapi(), http.scope.get("root_path", "")))
+        origin = f"{http.url.scheme}://{http.url.netloc}"
+        return HTMLResponse(docs_html(api.openapi(), http.scope.get("root_path", ""), origin))
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

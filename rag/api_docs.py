@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-STYLE = """body { font: 15px/1.5 system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; color: #222; }
+STYLE = """body { font: 15px/1.5 system-ui, sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; }
 code, pre { font: 13px ui-monospace, monospace; background: #f4f4f4; border-radius: 3px; }
 pre { padding: 0.6em; overflow-x: auto; } table { border-collapse: collapse; width: 100%; margin: 0.4em 0 1em; }
 td, th { text-align: left; vertical-align: top; padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; }
@@ -43,8 +43,11 @@ def _body_schema(part: dict) -> dict:
     return part.get("content", {}).get("application/json", {}).get("schema", {})
 
 
-def docs_html(openapi: dict, prefix: str = "") -> str:
-    """The page: each operation with its request fields, an example and its responses; then every schema."""
+def docs_html(openapi: dict, prefix: str = "", origin: str = "http://127.0.0.1:7860") -> str:
+    """The page: each operation with its request fields, an example and its responses; then every schema.
+
+    `prefix` is where the API is mounted (/api), `origin` the scheme and host the example request goes to.
+    """
     info, schemas = openapi.get("info", {}), openapi.get("components", {}).get("schemas", {})
     out = [f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(info.get('title', 'API'))}"
            f" API</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -61,7 +64,7 @@ def docs_html(openapi: dict, prefix: str = "") -> str:
             if body:
                 out.append("<h3>Request body (JSON)</h3>" + _fields(body))
                 for example in body.get("examples", [])[:1]:
-                    out.append(f"<pre>curl -s http://127.0.0.1:7860{escape(prefix + path)} -H 'Content-Type: "
+                    out.append(f"<pre>curl -s {escape(origin + prefix + path)} -H 'Content-Type: "
                                f"application/json' \\\n     -d '{escape(json.dumps(example))}'</pre>")
             rows = "".join(f"<tr><td>{escape(code)}</td><td>{_type(_body_schema(r)) if _body_schema(r) else ''}</td>"
                            f"<td>{escape(r.get('description', ''))}</td></tr>"

@@ -44,7 +44,8 @@ class BodyLimit:
 
     def _applies(self, scope) -> bool:
         path = scope.get("path", "")
-        return scope["type"] == "http" and (not self.prefix or path == self.prefix or path.startswith(self.prefix + "/"))
+        under = not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
+        return scope["type"] == "http" and under
 
     async def _refuse(self, send) -> None:
         await send_error(send, 413, f"the request body is over the limit of {self.max_bytes:,} bytes",

@@ -70,7 +70,8 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     path = "/" + path.strip("/") if path.strip("/") else ""
     limit = RateLimit(settings.api_rate_limit)  # one budget per address for the chat, its API and /api/ask
     app.mount(f"{path}/api", create_api(assistant, limit))  # before the chat: its mount takes the rest of `path`
-    demo = build_chat(assistant, FeedbackLog(settings.data_dir), limit).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    demo = build_chat(assistant, FeedbackLog(settings.data_dir), limit)
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix=path)
     # The chat has no file input: BodyLimit refuses multipart bodies, and max_file_size=0 makes Gradio refuse any
     # non-empty file should one get past it.

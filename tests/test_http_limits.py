@@ -37,9 +37,10 @@ def start_app(data: Path, log_name: str, **env: str) -> SimpleNamespace:
     gradio_tmp.mkdir(exist_ok=True)
     environment = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data), RAG_PORT=str(port),
                                  GRADIO_TEMP_DIR=str(gradio_tmp), **env)
-    proc, log = start_process([sys.executable, str(ROOT / "app.py")], environment, port, data.parent / f"{log_name}.log")
+    log_path = data.parent / f"{log_name}.log"
+    proc, log = start_process([sys.executable, str(ROOT / "app.py")], environment, port, log_path)
     return SimpleNamespace(url=f"http://127.0.0.1:{port}", port=port, proc=proc, log=log, gradio_tmp=gradio_tmp,
-                           log_path=data.parent / f"{log_name}.log")
+                           log_path=log_path)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +209,8 @@ def test_chat_echoes_at_most_the_question_limit(app):
     long_question = "w" * 50_000  # under the body limit, over the 4,000-character question limit
     messages = submit(app.url, long_question, "echo")
     shown, reply = text_of(messages[-2]), text_of(messages[-1])
-    assert len(shown) <= 4_100 and "limit" in reply and len(reply) < 300 and "\n" not in reply.strip(), (len(shown), reply)
+    assert len(shown) <= 4_100, len(shown)
+    assert "limit" in reply and len(reply) < 300 and "\n" not in reply.strip(), reply
     from gradio_client import Client
 
     answer = Client(app.url, verbose=False).predict(long_question, [], api_name="/chat")
