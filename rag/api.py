@@ -1,25 +1,24 @@
 """The JSON API: POST /ask with {"question": "..."} returns the Answer JSON; mounted under /api by rag.web."""
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from .questions import QuestionError
+from .api_docs import docs_html
+from .guards import RateLimit
+from .questions import MAX_CONTEXT_ITEMS, QuestionError
 from .store import StoreError
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"question": "How long does it take to build trust?"}]})
     question: StrictStr = Field(description="the reader's question, at most 4,000 characters")
-    context: list[StrictStr] = Field(default_factory=list, max_length=20,
-                                     description="earlier questions of the conversation, oldest first, for follow-ups")
+    context: list[StrictStr] = Field(default_factory=list, max_length=MAX_CONTEXT_ITEMS,
+                                     description="earlier questions of the conversation, oldest first, for follow-ups "
+                                                 f"(at most {MAX_CONTEXT_ITEMS}, each at most 4,000 characters)")
 
 
 class QuoteModel(BaseModel):
@@ -60,37 +59,19 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"'{where}': {first.get('msg', 'invalid value')}"
 
 
-class RateLimit:
-    """At most `per_minute` requests per client address in any 60 seconds (0 = no limit)."""
+def create_api(assistant, limit: RateLimit | None = None) -> FastAPI:
+    """A FastAPI app answering POST /ask; its OpenAPI schema is at /openapi.json, its docs at /docs.
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._seen: dict[str, deque] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, client: str) -> int:
-        """0 when the request may go ahead (and is counted), else seconds until it may."""
-        if self.per_minute <= 0:
-            return 0
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > 10_000:  # forget clients idle for a minute, so memory stays bounded
-                self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] < 60}
-            times = self._seen.setdefault(client, deque())
-            while times and now - times[0] >= 60:
-                times.popleft()
-            if len(times) >= self.per_minute:
-                return max(1, int(60 - (now - times[0])) + 1)
-            times.append(now)
-            return 0
-
-
-def create_api(assistant) -> FastAPI:
-    """A FastAPI app answering POST /ask; its OpenAPI schema is at /openapi.json, its docs at /docs."""
-    api = FastAPI(title="rag", version="1", summary="Cited answers from the articles",
+    `limit` is the per-address question budget, shared with the chat when rag.web mounts both.
+    """
+    api = FastAPI(title="rag", version="1", summary="Cited answers from the articles", docs_url=None, redoc_url=None,
                   description="Every sentence of an answer ends with [n], the passage it comes from.")
+    limit = limit or RateLimit(assistant.settings.api_rate_limit)
 
-    limit = RateLimit(assistant.settings.api_rate_limit)
+    @api.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs(http: Request) -> HTMLResponse:
+        origin = f"{http.url.scheme}://{http.url.netloc}"
+        return HTMLResponse(docs_html(api.openapi(), http.scope.get("root_path", ""), origin))
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -102,7 +83,9 @@ def create_api(assistant) -> FastAPI:
         return JSONResponse({"error": _validation_message(exc)}, status_code=422)
 
     @api.post("/ask", response_model=AnswerModel, responses={
-        400: {"model": ErrorModel, "description": "the question is empty, too long or has control characters"},
+        400: {"model": ErrorModel, "description": "the question is empty, too long or has control characters, "
+                                                  "or the context is not a short list of earlier questions"},
+        413: {"model": ErrorModel, "description": "the body is over RAG_MAX_BODY_BYTES (64 KB by default)"},
         422: {"model": ErrorModel, "description": "the body is not JSON of the documented shape"},
         429: {"model": ErrorModel, "description": "too many questions from one address; see Retry-After"},
         503: {"model": ErrorModel, "description": "the index is not available"}})
@@ -110,7 +93,7 @@ def create_api(assistant) -> FastAPI:
         """Answer a question from the articles, with the passages each sentence comes from."""
         wait = limit.retry_after(http.client.host if http.client else "unknown")
         if wait:
-            return JSONResponse({"error": f"too many questions from your address; try again in {wait} s"},
+            return JSONResponse({"error": limit.message(wait)},
                                 status_code=429, headers={"Retry-After": str(wait)})
         try:
             return assistant.ask(request.question, request.context).to_dict()

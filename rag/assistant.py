@@ -13,7 +13,7 @@ from .generative import GenerativeAnswerer
 from .corpus import CorpusError, load_corpus
 from .embedder import Embedder
 from .ingest import IngestReport, ingest, is_stale
-from .questions import clean_question
+from .questions import clean_context, clean_question
 from .followup import condense
 from .question_parts import question_parts
 from .retriever import DenseWeights, Retrieval, Retriever
@@ -111,7 +111,7 @@ class Assistant:
     def _prepare(self, question: str, context) -> tuple[str, Retrieval, Evidence, bool]:
         """Validate, read the question in the light of the conversation, retrieve, decide answerability."""
         text = clean_question(question, self.settings.max_question_chars)
-        previous = [c for c in (context or []) if isinstance(c, str) and c.strip()][-MAX_CONTEXT:]
+        previous = clean_context(context, self.settings.max_question_chars)[-MAX_CONTEXT:]
         found = self.retriever.search(condense(text, previous))
         if self.retriever.generation != self._generation:  # the index was reloaded: vocabulary changed
             self._answerability, self._generation = None, self.retriever.generation

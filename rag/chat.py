@@ -5,10 +5,12 @@ import re
 import gradio as gr  # this module is the web face; nothing on the CLI path imports it
 
 from .answer_types import Answer, Citation
+from .guards import RateLimit
 from .questions import QuestionError
 from .store import StoreError
 from .units import row_cells
 
+MAX_TURNS = 20  # question-and-answer turns a chat keeps; older ones leave the page and the server's memory
 _MARKER = re.compile(r"\[(\d+)\]")
 _ROW_QUOTE = re.compile(r"^(\|.*\|) \[(\d+)\]$")
 _MARKDOWN = re.compile(r"([\\`*_\[\]{}#|~!])")
@@ -104,8 +106,39 @@ def answer_markdown(answer: Answer) -> str:
             f"</summary>\n\n{sources_markdown(answer)}\n\n</details>")
 
 
-def build_chat(assistant, feedback=None):
-    """The chat page as gr.Blocks (queue it, then launch or mount it); `feedback` is a FeedbackLog or None."""
+def shown(text, limit: int) -> str:
+    """At most `limit` characters of what a reader sent, for echoing it back (never megabytes, never bad Unicode)."""
+    text = text if isinstance(text, str) else ""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def client_address(request: gr.Request | None) -> str:
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "unknown"
+
+
+def _new_state() -> dict:
+    return {"history": [], "questions": [], "answers": {}}
+
+
+def _kept(state: dict, turns: int) -> dict:
+    """The state with only its last `turns` turns; answers keep their (shifted) message numbers for 👍/👎."""
+    cut = max(0, len(state["history"]) - 2 * turns)
+    if not cut:
+        return state
+    answers = {i - cut: entry for i, entry in state["answers"].items() if i >= cut}
+    return {**state, "history": state["history"][cut:], "answers": answers}
+
+
+def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
+    """The chat page as gr.Blocks (queue it, then launch or mount it).
+
+    `feedback` is a FeedbackLog or None; `limit` the per-address question budget (shared with the JSON API).
+    The conversation lives in the session's server-side state, never taken from the browser.
+    """
+    limit = limit or RateLimit(assistant.settings.api_rate_limit)
+    max_chars = assistant.settings.max_question_chars
     titles = assistant.sources()
     examples = assistant.example_questions()
     names = ", ".join(f"“{escape(t)}”" for t in titles) or "the indexed articles"
@@ -113,12 +146,17 @@ def build_chat(assistant, feedback=None):
                    "<sup>[n]</sup>, the passage it comes from. When the articles don't cover a question, "
                    "the answer says so.")
 
-    def ask(message: str, history: list, state: dict):
-        history = list(history or [])
-        state = dict(state or {"questions": [], "answers": {}})
-        history.append({"role": "user", "content": escape(message)})  # shown as typed, never as markup
-        context = list(state["questions"])
+    def ask(message: str, state: dict, request: gr.Request):
+        state = _kept({**_new_state(), **(state or {})}, MAX_TURNS - 1)  # room for this turn
+        history = list(state["history"])
+        history.append({"role": "user", "content": escape(shown(message, max_chars))})  # as typed, never markup
         history.append({"role": "assistant", "content": ""})
+        wait = limit.retry_after(client_address(request))
+        if wait:
+            history[-1] = {"role": "assistant", "content": f"⚠️ {escape(limit.message(wait)).capitalize()}."}
+            yield "", history, {**state, "history": history}
+            return
+        context = list(state["questions"])
         written, answer = "", None
         try:
             for item in assistant.stream(message, context):  # a bad question raises before any piece
@@ -127,19 +165,18 @@ def build_chat(assistant, feedback=None):
                 else:
                     written += item
                     history[-1] = {"role": "assistant", "content": _with_markers(written)}
-                    yield "", history, state
+                    yield "", history, {**state, "history": history}
         except QuestionError as exc:
             history[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(exc))}"}
         except StoreError as exc:
             history[-1] = {"role": "assistant", "content": f"⚠️ The articles' index is not available right now "
                                                            f"({escape(str(exc))}). Please try again in a moment."}
         if answer is None:
-            yield "", history, state
+            yield "", history, {**state, "history": history}
             return
         history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-        state["answers"] = {**state["answers"], len(history) - 1: {"answer": answer.to_dict(), "context": context}}
-        state["questions"] = (context + [message])[-3:]
-        yield "", history, state
+        answers = {**state["answers"], len(history) - 1: {"answer": answer.to_dict(), "context": context}}
+        yield "", history, {"history": history, "answers": answers, "questions": (context + [answer.question])[-3:]}
 
     def on_like(state: dict, data: gr.LikeData):
         entry = (state or {}).get("answers", {}).get(data.index if isinstance(data.index, int) else data.index[0])
@@ -149,29 +186,32 @@ def build_chat(assistant, feedback=None):
     def example_text(data: gr.SelectData) -> str:
         return data.value["text"]
 
-    def api_chat(question: str, context: list[str] | None = None) -> dict:
+    def api_chat(question: str, context: list[str] | None = None, request: gr.Request = None) -> dict:
         """Answer one question (with earlier questions as context); returns the Answer JSON or {"error"}."""
+        wait = limit.retry_after(client_address(request))
+        if wait:
+            return {"question": shown(question, max_chars), "error": limit.message(wait), "retry_after": wait}
         try:
-            return assistant.ask(question, context or []).to_dict()
+            return assistant.ask(question, [] if context is None else context).to_dict()
         except (QuestionError, StoreError) as exc:
-            return {"question": question if isinstance(question, str) else "", "error": str(exc)}
+            return {"question": shown(question, max_chars), "error": str(exc)}
 
     with gr.Blocks(title="Ask the articles", fill_height=True) as demo:
         gr.Markdown(f"## Ask the articles\nAnswers come only from {names}.", elem_id="intro")
         chatbot = gr.Chatbot(elem_id="chat", show_label=False, placeholder=placeholder, scale=1, height="70vh",
                              examples=[{"text": q} for q in examples] or None, buttons=["copy", "copy_all"],
                              feedback_options=("Like", "Dislike"), layout="panel", autoscroll=True)
-        state = gr.State({"questions": [], "answers": {}})
+        state = gr.State(_new_state())
         with gr.Row(equal_height=True):
             box = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False, scale=6,
                              autofocus=True, elem_id="question", lines=1, max_lines=4)
             send = gr.Button("Ask", variant="primary", scale=0, min_width=72, elem_id="ask")
         outputs = [box, chatbot, state]
-        box.submit(ask, [box, chatbot, state], outputs, api_visibility="private")
-        send.click(ask, [box, chatbot, state], outputs, api_visibility="private")
+        box.submit(ask, [box, state], outputs, api_visibility="private")
+        send.click(ask, [box, state], outputs, api_visibility="private")
         chatbot.example_select(example_text, None, box, api_visibility="private").then(
-            ask, [box, chatbot, state], outputs, api_visibility="private")
+            ask, [box, state], outputs, api_visibility="private")
         chatbot.like(on_like, [state], None, api_visibility="private")
-        chatbot.clear(lambda: {"questions": [], "answers": {}}, None, state, api_visibility="private")  # its 🗑 button
+        chatbot.clear(_new_state, None, state, api_visibility="private")  # its 🗑 button
         gr.api(api_chat, api_name="chat")
     return demo

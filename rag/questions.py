@@ -28,3 +28,22 @@ def clean_question(question, max_chars: int = 4000) -> str:
     if len(text) > max_chars:
         raise QuestionError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}")
     return text
+
+
+MAX_CONTEXT_ITEMS = 20  # earlier questions a caller may send with a question
+
+
+def clean_context(context, max_chars: int = 4000) -> list[str]:
+    """The conversation's earlier questions (non-empty), or QuestionError when `context` is not a short list of text."""
+    if context is None:
+        return []
+    if not isinstance(context, (list, tuple)):
+        raise QuestionError(f"'context' must be a list of earlier questions, not {type(context).__name__}")
+    if len(context) > MAX_CONTEXT_ITEMS:
+        raise QuestionError(f"'context' holds {len(context):,} questions; the limit is {MAX_CONTEXT_ITEMS}")
+    for item in context:
+        if not isinstance(item, str):
+            raise QuestionError(f"'context' must hold questions as text, not {type(item).__name__}")
+        if len(item) > max_chars:
+            raise QuestionError(f"a question in 'context' is {len(item):,} characters long; the limit is {max_chars:,}")
+    return [item for item in context if item.strip()]

@@ -82,6 +82,7 @@ RANGES: dict[str, Range] = {
     "llm_support_coverage_weight": Range(0),
     "port": Range(1, 65535),
     "api_rate_limit": Range(0),
+    "max_body_bytes": Range(0),
     "feedback_max_bytes": Range(0),
     "feedback_per_minute": Range(0),
 }
@@ -133,7 +134,10 @@ class Settings:
     llm_support_coverage_weight: float = 0.5
     host: str = "127.0.0.1"  # the web chat binds here; loopback unless told otherwise
     port: int = 7860  # the web chat's port
-    api_rate_limit: int = 60  # questions per minute one client address may send to /api/ask; 0 = no limit
+    api_rate_limit: int = 60  # questions per minute one client address may ask (chat, its API, /api/ask); 0 = none
+    max_body_bytes: int = 65536  # largest request body any route reads (a bigger one gets 413 unread); 0 = no limit
+    trusted_proxies: str = ""  # comma-separated proxy addresses whose X-Forwarded-For is believed; empty = none
+    allowed_hosts: str = ""  # comma-separated Host names served besides loopback ("*.example.org"; "*" = any)
     auth: str = ""  # "user:password": the chat and the API ask for these (HTTP basic auth); empty = open
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
     feedback_max_bytes: int = 10_000_000  # the 👍/👎 log stops taking entries at this size, with a warning

@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
+import logging
 import secrets
 import sys
 
+from .guards import WILDCARD_BINDS, BodyLimit, HostCheck, RateLimit, allowed_hosts
 from .settings import Settings
+
+logger = logging.getLogger(__name__)
 
 QUEUE_CONCURRENCY = 2  # answers computed at once: one per core; more only queue inside torch
 
@@ -48,7 +53,8 @@ class BasicAuth:
 def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = None):
     """Mount the chat at `path` and the JSON API at `path`/api (POST `path`/api/ask) into a FastAPI app.
 
-    Loads the Assistant from the environment when none is given. Returns `app`.
+    Loads the Assistant from the environment when none is given. Requests under `path` may carry bodies of at most
+    settings.max_body_bytes; the chat takes no uploads. Returns `app`.
     """
     import gradio as gr
 
@@ -62,22 +68,43 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
         assistant = Assistant.load(settings)
     settings = assistant.settings
     path = "/" + path.strip("/") if path.strip("/") else ""
-    app.mount(f"{path}/api", create_api(assistant))  # before the chat: the chat's mount takes the rest of `path`
-    demo = build_chat(assistant, FeedbackLog.for_settings(settings)).queue(default_concurrency_limit=QUEUE_CONCURRENCY)
-    return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"],
+    limit = RateLimit(settings.api_rate_limit)  # one budget per address for the chat, its API and /api/ask
+    app.mount(f"{path}/api", create_api(assistant, limit))  # before the chat: its mount takes the rest of `path`
+    demo = build_chat(assistant, FeedbackLog.for_settings(settings), limit)
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix=path)
+    # The chat has no file input: BodyLimit refuses multipart bodies, and max_file_size=0 makes Gradio refuse any
+    # non-empty file should one get past it.
+    return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"], max_file_size=0,
                                server_name=settings.host, server_port=settings.port)
 
 
 def create_app(assistant=None, settings: Settings | None = None):
-    """The whole site: the chat at /, the JSON API at /api/ask (schema at /api/openapi.json)."""
+    """The whole site: the chat at /, the JSON API at /api/ask (schema at /api/openapi.json, docs at /api/docs).
+
+    It answers only requests whose Host names loopback, the bound address or RAG_ALLOWED_HOSTS.
+    """
     from fastapi import FastAPI
 
     app = FastAPI(title="rag", docs_url=None, redoc_url=None, openapi_url=None)
     mount(app, "/", assistant, settings)
-    auth = (assistant.settings if assistant is not None else settings or Settings.from_env()).auth
-    if auth:
-        app.add_middleware(BasicAuth, credentials=auth)
+    settings = assistant.settings if assistant is not None else settings or Settings.from_env()
+    if settings.auth:
+        app.add_middleware(BasicAuth, credentials=settings.auth)
+    app.add_middleware(HostCheck, hosts=allowed_hosts(settings.host, settings.allowed_hosts))  # outermost
     return app
+
+
+def trusted_proxies(value: str) -> list[str]:
+    """The addresses and networks of RAG_TRUSTED_PROXIES ("*" = any); anything else is dropped with a warning."""
+    proxies = []
+    for item in (p.strip() for p in value.split(",")):
+        try:
+            proxies.append(item if item == "*" else str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            if item:
+                logger.warning("RAG_TRUSTED_PROXIES: %r is not an IP address or network; ignored", item)
+    return ["*"] if "*" in proxies else proxies
 
 
 def serve(settings: Settings | None = None) -> int:
@@ -91,8 +118,13 @@ def serve(settings: Settings | None = None) -> int:
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"rag: chat on http://{host}:{settings.port}/  ·  API: POST http://{host}:{settings.port}/api/ask",
           file=sys.stderr, flush=True)
+    if settings.host in WILDCARD_BINDS and not settings.allowed_hosts:
+        logger.warning("RAG_HOST=%s: only loopback Host names are answered; set RAG_ALLOWED_HOSTS to the names "
+                       "clients use", settings.host)
+    proxies = trusted_proxies(settings.trusted_proxies)
     # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
+    # X-Forwarded-For picks the client address (and so its rate limit) only when it comes from a trusted proxy.
     # log_config=None: uvicorn logs through rag's one-line format (rag.console), its warnings shown only with -v.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None,
-                timeout_graceful_shutdown=3)
+                timeout_graceful_shutdown=3, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
     return 0

@@ -8,6 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 
+import httpx
 import pytest
 
 from conftest import CORPUS, ROOT, subprocess_env
@@ -51,6 +52,16 @@ def test_python_api_rejects_non_text(assistant, value):
         assistant.ask(value)
 
 
+@pytest.mark.parametrize("context, words", [
+    ("How can couples build trust?", "must be a list"), ({"q": 1}, "must be a list"), (42, "must be a list"),
+    (["ok?", 42], "as text"), (["ok?"] * 21, "the limit is 20"), (["x" * 4001], "characters long"),
+])
+def test_python_api_rejects_a_context_that_is_not_a_short_list_of_questions(assistant, context, words):
+    with pytest.raises(QuestionError, match=words) as info:
+        assistant.ask("What builds trust?", context)
+    assert "context" in str(info.value) and "\n" not in str(info.value)
+
+
 def test_cli_batch_survives_every_line(tmp_path):
     lines = [q for q, _ in ODD_TEXT if "\n" not in q and "\r" not in q and "\ud800" not in q]
     payload = ("\n".join(lines) + "\n").encode("utf-8") + b"\xff\xfe not utf-8\n" + b"How long does it take?\n"
@@ -75,6 +86,7 @@ def post(url: str, body: bytes) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
+BODY_LIMIT = 64 * 1024  # the default RAG_MAX_BODY_BYTES
 API_BODIES = [json.dumps({"question": q}).encode() for q, _ in ODD_TEXT if "\ud800" not in q] + [
     b"", b"null", b"[]", b'"just a string"', b"{", b'{"question": null}', b'{"question": true}',
     b'{"question": {"nested": 1}}', b'{"question": "ok?", "context": [1, 2]}', b'{"question": "ok?", "extra": 1}',
@@ -88,7 +100,8 @@ def test_http_api_answers_every_body_with_json(served_app):
     for body in API_BODIES:
         status, payload = post(url + "/api/ask", body)
         statuses.append(status)
-        assert status in (200, 400, 422), (body[:60], status, payload)
+        assert status in (200, 400, 413, 422), (body[:60], status, payload)
+        assert (status == 413) == (len(body) > BODY_LIMIT), "bodies over RAG_MAX_BODY_BYTES are refused unread"
         assert ("error" in payload) == (status != 200), (body[:60], payload)
         if status != 200:
             assert payload["error"] and "Traceback" not in payload["error"]
@@ -102,6 +115,10 @@ def test_chat_endpoint_answers_every_question(served_app):
     client = Client(url, verbose=False)
     for question, expected in ODD_TEXT[::3]:
         if "\ud800" in question:
+            continue
+        if len(question) > BODY_LIMIT:
+            with pytest.raises(httpx.HTTPStatusError, match="413"):  # refused before gradio reads it
+                client.predict(question, [], api_name="/chat")
             continue
         reply = client.predict(question, [], api_name="/chat")
         assert ("error" in reply) == (expected == "error"), (question[:40], reply)

@@ -92,6 +92,7 @@ def test_openapi_schema_is_served(served_app):
 
 def test_chat_mounts_into_an_existing_fastapi_site(assistant):
     from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
 
     from rag.web import mount
 
@@ -101,9 +102,17 @@ def test_chat_mounts_into_an_existing_fastapi_site(assistant):
     def home():
         return {"site": "home"}
 
+    async def upload_size(request):
+        return JSONResponse({"bytes": len(await request.body())})
+
+    site.add_route("/upload-size", upload_size, methods=["POST"])
+
     mount(site, path="/ask", assistant=assistant)
     with ServedInThread(site) as served:
         assert http(served.url + "/") == (200, {"site": "home"})
+        big = b"z" * 100_000  # over the chat's body limit: refused under /ask, the site's own routes untouched
+        assert http(served.url + "/upload-size", big) == (200, {"bytes": 100_000})
+        assert http(served.url + "/ask/api/ask", big)[0] == 413
         status, page = http(served.url + "/ask/")
         assert status == 200 and "gradio" in page.lower()
         status, answer = http(served.url + "/ask/api/ask", {"question": QUESTION})
