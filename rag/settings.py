@@ -25,6 +25,7 @@ class Settings:
     corpus_dir: Path = Path("corpus")  # folder of .md/.txt/.html articles
     data_dir: Path = Path(".rag")  # where the Chroma index lives (git-ignored)
     chroma_url: str = ""  # http://host:port of a Chroma server; empty = local PersistentClient
+    chroma_timeout: float = 10.0  # seconds one call to the Chroma server may take before it counts as not answering
     collection: str = "passages"  # Chroma collection name
     torch_threads: int = 1  # threads for the model (torch or onnxruntime); two on two busy cores measured 25x slower
     memory_index: bool = True  # answer from an in-memory copy of the index, reloaded when an ingest changes it
@@ -63,6 +64,7 @@ class Settings:
     api_rate_limit: int = 60  # questions per minute one client address may send to /api/ask; 0 = no limit
     auth: str = ""  # "user:password": the chat and the API ask for these (HTTP basic auth); empty = open
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
+    ingest_wait: float = 600.0  # seconds an ingest waits for another one writing the same data folder, then gives up
 
     def __post_init__(self) -> None:
         for f in fields(self):  # accept plain strings for folders
