@@ -141,7 +141,7 @@ def test_a_full_disk_during_rebuild_keeps_the_old_index_answering(small_corpus, 
 
 
 def test_a_running_memory_index_follows_a_rebuild_by_another_process(small_corpus, tmp_path, monkeypatch):
-    import rag.vector_cache
+    from rag import vector_cache
     from rag.assistant import Assistant
     from rag.settings import Settings
 
@@ -156,6 +156,6 @@ def test_a_running_memory_index_follows_a_rebuild_by_another_process(small_corpu
     done = rag("ingest", "--rebuild", "-q", env=env)
     assert done.returncode == 0, done.stderr
     assert not old.exists(), "the old index folder was removed after the swap"
-    monkeypatch.setattr(rag.vector_cache, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(vector_cache, "RECHECK_SECONDS", 0.0)
     answer = running.ask(question)
     assert not answer.refused and "2,000 kilometres" in answer.text
