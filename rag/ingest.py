@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import re
 import secrets
 import shutil
 import sys
@@ -14,7 +13,8 @@ from .corpus import CorpusError, Document, load_corpus
 from .embedder import Embedder
 from .passages import CHUNKING_VERSION, Passage, split_corpus
 from .settings import Settings
-from .store import PassageStore, StoreError, first_line, index_folder, passage_metadata, switch_index
+from .store import (REBUILD_FOLDER, PassageStore, StoreError, first_line, index_folder, passage_metadata,
+                    switch_index)
 from .units import passage_units
 from .writer_lock import writer_lock
 
@@ -192,9 +192,6 @@ def _sync(store: PassageStore, passages: list[Passage], embedder: Embedder, info
     return len(new), len(moved), len(removed)
 
 
-REBUILD_FOLDER = "chroma-{}"  # a rebuild's folder in the data folder: chroma-<8 random hex digits>
-
-
 def _rebuild_beside(settings: Settings, store: PassageStore | None, passages: list[Passage], embedder: Embedder,
                     info: dict, progress: bool | None) -> tuple[int, int, int]:
     """Build a whole new index beside the live one and swap it in once complete; on failure remove it."""
@@ -202,7 +199,7 @@ def _rebuild_beside(settings: Settings, store: PassageStore | None, passages: li
         target = PassageStore(settings, name=f"{settings.collection}-rebuild")
         target.reset()  # an earlier rebuild's leftovers
     else:
-        folder = settings.data_dir / REBUILD_FOLDER.format(secrets.token_hex(4))
+        folder = settings.data_dir / f"chroma-{secrets.token_hex(4)}"  # REBUILD_FOLDER
         target = PassageStore(settings, folder=folder)
     try:
         counts = _sync(target, passages, embedder, info, progress)
@@ -234,8 +231,8 @@ def _remove_abandoned_rebuilds(settings: Settings) -> None:
     if settings.chroma_url or not settings.data_dir.is_dir():
         return
     live = index_folder(settings)
-    for folder in settings.data_dir.glob(REBUILD_FOLDER.format("*")):
-        if folder.is_dir() and folder != live and re.fullmatch(REBUILD_FOLDER.format("[0-9a-f]{8}"), folder.name):
+    for folder in settings.data_dir.glob("chroma-*"):
+        if folder.is_dir() and folder != live and REBUILD_FOLDER.fullmatch(folder.name):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -16,7 +16,7 @@ REPAIR_HINT = "if the data folder is damaged, `rag ingest --rebuild` rebuilds it
 BEING_BUILT = ("the index is being built (or its first build was interrupted); try again in a moment, "
                "or run `rag ingest` to finish it")
 CURRENT = "index-current"  # names the live index folder inside the data folder; absent = "chroma"
-_FOLDER_NAME = re.compile(r"chroma(-[0-9a-f]{8,32})?")
+REBUILD_FOLDER = re.compile(r"chroma-[0-9a-f]{8}")  # a rebuild's folder: chroma-<8 random hex digits>
 
 
 class StoreError(Exception):
@@ -35,7 +35,7 @@ def index_folder(settings: Settings) -> Path:
         name = (settings.data_dir / CURRENT).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         name = ""
-    return settings.data_dir / (name if _FOLDER_NAME.fullmatch(name) else "chroma")
+    return settings.data_dir / (name if REBUILD_FOLDER.fullmatch(name) else "chroma")
 
 
 def switch_index(settings: Settings, folder: Path) -> None:

@@ -88,3 +88,13 @@ def test_a_rebuild_swaps_in_a_new_folder_and_removes_the_old(small_corpus, tmp_p
     assert not old.exists() and PassageStore(settings).folder != old
     assert reader.count() == len(split_corpus(load_corpus(small_corpus))), "a reader follows the swap"
     assert reader.folder == PassageStore(settings).folder
+
+
+def test_the_next_ingest_removes_a_killed_rebuilds_folder(small_corpus, tmp_path, embedder):
+    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data")
+    _ingest(settings, embedder)
+    abandoned = settings.data_dir / "chroma-0badcafe"
+    (abandoned / "leftover").mkdir(parents=True)
+    (small_corpus / "bread.txt").write_text("Rye bread needs a long, cool proof.\n", encoding="utf-8")
+    _ingest(settings, embedder)
+    assert not abandoned.exists() and (settings.data_dir / "chroma").is_dir()
