@@ -1,6 +1,7 @@
 """The one object every face talks to: load settings and index, then ask(question) -> Answer."""
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,10 +19,13 @@ from .followup import condense
 from .question_parts import question_parts
 from .retriever import DenseWeights, Retrieval, Retriever
 from .settings import Settings
-from .store import Hit, PassageStore, StoreError
+from .store import BEING_BUILT, Hit, PassageStore, StoreError
 
 
 MAX_CONTEXT = 3  # previous questions a follow-up may lean on
+
+
+logger = logging.getLogger(__name__)
 
 
 class Trace(NamedTuple):
@@ -57,6 +61,8 @@ class Assistant:
             embedder.ensure_onnx()  # once per data folder: later starts skip importing torch
         if store.count() == 0:
             raise StoreError(f"the index is empty: add articles to {settings.corpus_dir} and run `rag ingest`")
+        if not store.complete:
+            raise StoreError(BEING_BUILT)  # never answer from half an index
         if settings.memory_index:
             from .vector_cache import VectorCache
 
@@ -65,17 +71,22 @@ class Assistant:
         return assistant
 
     def refresh_index(self, progress: bool | None = None) -> IngestReport | None:
-        """Re-ingest when the corpus, model or chunking changed; None when the index was current."""
+        """Re-ingest when the corpus, model or chunking changed; None when the index was current.
+
+        When the corpus cannot be indexed (its folder is gone, or it holds no text) but a finished
+        index exists, that index keeps answering and a warning says why it was not refreshed.
+        """
         try:
             docs = load_corpus(self.settings.corpus_dir, max_file_bytes=self.settings.max_file_bytes,
                                max_files=self.settings.max_files)
-        except CorpusError:
-            if self.store.count():
-                return None  # an index without its corpus folder still answers
-            raise
-        if not is_stale(self.store, docs, self.embedder.model_id):
+            if not is_stale(self.store, docs, self.embedder.model_id):
+                return None
+            return ingest(self.settings, store=self.store, embedder=self.embedder, progress=progress)
+        except CorpusError as exc:
+            if not (self.store.count() and self.store.complete):
+                raise
+            logger.warning("%s; answering from the existing index", exc)
             return None
-        return ingest(self.settings, store=self.store, embedder=self.embedder, progress=progress)
 
     def sources(self) -> list[str]:
         """Titles of the indexed documents."""

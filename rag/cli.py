@@ -25,12 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     from .questions import QuestionError
     from .settings import SettingsError
     from .store import StoreError
+    from .writer_lock import IndexBusy
 
     try:
         code = args.run(args)
         sys.stdout.flush()  # here, so a closed pipe is caught below rather than at exit
         return code
-    except (QuestionError, CorpusError, SettingsError) as exc:
+    except (QuestionError, CorpusError, SettingsError, IndexBusy) as exc:
         _error(exc)
         return EXIT_BAD_INPUT
     except StoreError as exc:

@@ -1,7 +1,9 @@
 """Bring the index in line with the corpus: embed new passages, update moved ones, delete removed ones."""
 from __future__ import annotations
 
+import errno
 import hashlib
+import secrets
 import shutil
 import sys
 import time
@@ -9,10 +11,12 @@ from dataclasses import dataclass
 
 from .corpus import CorpusError, Document, load_corpus
 from .embedder import Embedder
-from .passages import CHUNKING_VERSION, split_corpus
+from .passages import CHUNKING_VERSION, Passage, split_corpus
 from .settings import Settings
-from .store import PassageStore, passage_metadata
+from .store import (REBUILD_FOLDER, PassageStore, StoreError, first_line, index_folder, passage_metadata,
+                    switch_index)
 from .units import passage_units
+from .writer_lock import writer_lock
 
 BATCH = 64
 
@@ -56,7 +60,7 @@ def _chroma_fingerprint(settings: Settings) -> list | None:
     Its size changes when anything but a reader touched it (a truncated file, another writer);
     its modification time cannot serve, since Chroma rewrites the file even when only reading.
     """
-    database = settings.data_dir / "chroma" / "chroma.sqlite3"
+    database = index_folder(settings) / "chroma.sqlite3"
     if settings.chroma_url or not database.is_file():
         return None
     return [str(database.resolve()), database.stat().st_size]
@@ -112,6 +116,11 @@ def is_stale(store: PassageStore, docs: list[Document], model_id: str) -> bool:
 
 def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: Embedder | None = None,
            rebuild: bool = False, progress: bool | None = None) -> IngestReport:
+    """Bring the index in line with the corpus, holding the data folder's writer lock while writing.
+
+    A rebuild (asked for, or a changed model or chunking) writes a new index beside the old one
+    and swaps it in once complete, so a failed rebuild leaves the old index answering.
+    """
     started = time.perf_counter()
     docs = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes, max_files=settings.max_files)
     embedder = embedder or Embedder(settings.torch_threads, settings.data_dir if settings.onnx else None)
@@ -121,16 +130,43 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
     passages = split_corpus(docs)
     if not passages:
         raise CorpusError(f"the articles in {settings.corpus_dir} contain no text")
+    with writer_lock(settings) as waited:
+        if waited and store is not None:
+            store.reconnect()  # another process wrote the index meanwhile
+        try:
+            counts, rebuilt = _write(settings, store, docs, passages, embedder, rebuild, progress)
+            embedder.ensure_onnx()  # no-op once written, or without a data folder for it
+            write_stamp(settings, docs, embedder.model_id, len(passages))
+        except CorpusError:
+            raise
+        except Exception as exc:
+            error = write_failed(settings, exc)
+            if error is exc:
+                raise
+            raise error from exc
+    return IngestReport(len(docs), len(passages), *counts, rebuilt, time.perf_counter() - started)
+
+
+def _write(settings: Settings, store: PassageStore | None, docs: list[Document], passages: list[Passage],
+           embedder: Embedder, rebuild: bool, progress: bool | None) -> tuple[tuple[int, int, int], bool]:
+    """(embedded, moved, deleted) and whether the index was rebuilt."""
     (settings.data_dir / STAMP).unlink(missing_ok=True)  # written back only once the index is current
-    if rebuild and store is None and not settings.chroma_url:
-        # Starting over from an empty folder also repairs a database Chroma can no longer open.
-        shutil.rmtree(settings.data_dir / "chroma", ignore_errors=True)
-    store = store or PassageStore(settings)
-    expected = index_info(embedder.model_id)
-    info = store.info
-    rebuilt = rebuild or (bool(info) and any(info.get(k) != v for k, v in expected.items()))
-    if rebuilt:
-        store.reset()
+    _remove_abandoned_rebuilds(settings)
+    expected = {**index_info(embedder.model_id), "corpus_digest": corpus_digest(docs), "passages": len(passages)}
+    if not rebuild:  # an explicit rebuild never opens the old index: it may be the damaged thing
+        store = store or PassageStore(settings)
+        info = store.info
+        # Only a finished index records its model; an interrupted first build is completed in place.
+        rebuild = bool(info.get("corpus_digest")) and any(
+            info.get(k) != v for k, v in index_info(embedder.model_id).items())
+        if not rebuild:
+            return _sync(store, passages, embedder, expected, progress), False
+    return _rebuild_beside(settings, store, passages, embedder, expected, progress), True
+
+
+def _sync(store: PassageStore, passages: list[Passage], embedder: Embedder, info: dict,
+          progress: bool | None) -> tuple[int, int, int]:
+    """Embed new passages, update moved ones, delete removed ones; then write `info` (with the digest) last."""
     stored = store.stored()
     wanted = {p.id: p for p in passages}
     new = [p for p in passages if p.id not in stored]
@@ -150,12 +186,105 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
     store.update_metadata(moved)
     # Deleting after adding keeps a complete index answering if this run is killed midway.
     store.delete(removed)
-    # Written last: a digest that matches the corpus means the index is complete.
-    store.set_info({**expected, "corpus_digest": corpus_digest(docs), "passages": len(passages)})
-    embedder.ensure_onnx()  # no-op once written, or without a data folder for it
-    write_stamp(settings, docs, embedder.model_id, len(passages))
-    return IngestReport(len(docs), len(passages), len(new), len(moved), len(removed), rebuilt,
-                        time.perf_counter() - started)
+    # Written last: a digest that matches the corpus means the index is complete; readers refuse
+    # an index without one (its first build is under way).
+    store.set_info(info)
+    return len(new), len(moved), len(removed)
+
+
+def _rebuild_beside(settings: Settings, store: PassageStore | None, passages: list[Passage], embedder: Embedder,
+                    info: dict, progress: bool | None) -> tuple[int, int, int]:
+    """Build a whole new index beside the live one and swap it in once complete; on failure remove it."""
+    if settings.chroma_url:
+        target = PassageStore(settings, name=f"{settings.collection}-rebuild")
+        target.reset()  # an earlier rebuild's leftovers
+    else:
+        folder = settings.data_dir / f"chroma-{secrets.token_hex(4)}"  # REBUILD_FOLDER
+        target = PassageStore(settings, folder=folder)
+    try:
+        counts = _sync(target, passages, embedder, info, progress)
+    except BaseException:
+        if settings.chroma_url:
+            _quietly(target.reset)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if settings.chroma_url:
+        # A server has no atomic swap: between these two steps the index is missing for a moment.
+        (store or PassageStore(settings)).reset()
+        target.rename(settings.collection)
+    else:
+        old = index_folder(settings)
+        try:
+            switch_index(settings, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    if store is not None:
+        store.reconnect()  # the caller's store now reads the new index
+    return counts[0], 0, 0
+
+
+def _remove_abandoned_rebuilds(settings: Settings) -> None:
+    """Folders of rebuilds that were killed before their swap (only the writer, holding the lock, calls this)."""
+    if settings.chroma_url or not settings.data_dir.is_dir():
+        return
+    live = index_folder(settings)
+    for folder in settings.data_dir.glob("chroma-*"):
+        if folder.is_dir() and folder != live and REBUILD_FOLDER.fullmatch(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _quietly(action) -> None:
+    try:
+        action()
+    except Exception:
+        pass  # cleaning up after a failure that is already being reported
+
+
+_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+# How a full disk (or a file-size limit) surfaces through Chroma's Rust and SQLite layers.
+_DISK_FULL_WORDS = ("disk is full", "disk i/o error", "no space left", "file too large", "quota exceeded")
+
+
+def write_failed(settings: Settings, exc: BaseException) -> StoreError:
+    """One line for a failed ingest, with a hint that never deletes the index (`exc` itself for other StoreErrors)."""
+    first = first_line(exc)
+    again = "nothing indexed before this run is lost"
+    if _disk_full(exc):
+        where = settings.chroma_url or settings.data_dir
+        return StoreError(f"cannot write the index at {where}: the disk is full or refuses writes ({first}); "
+                          f"free some space and run `rag ingest` again ({again})")
+    if settings.chroma_url and _is_transport_error(exc):
+        return StoreError(f"the Chroma server at {settings.chroma_url} stopped answering during the ingest ({first}); "
+                          f"run `rag ingest` again once it is back ({again})")
+    if isinstance(exc, StoreError):
+        return exc
+    return StoreError(f"the ingest failed: {first} ({again}; run `rag ingest` again)")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    for e in _chain(exc):
+        if isinstance(e, OSError) and e.errno in _DISK_FULL_ERRNOS:
+            return True
+        if any(word in str(e).lower() for word in _DISK_FULL_WORDS):
+            return True
+    return False
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    import httpx
+
+    return any(isinstance(e, (httpx.TransportError, ConnectionError)) for e in _chain(exc))
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
 
 
 def _encode_unique(embedder: Embedder, texts: list[str]):

@@ -83,6 +83,8 @@ RANGES: dict[str, Range] = {
     "port": Range(1, 65535),
     "api_rate_limit": Range(0),
     "max_body_bytes": Range(0),
+    "chroma_timeout": Range(0, above=True),
+    "ingest_wait": Range(0),
     "feedback_max_bytes": Range(0),
     "feedback_per_minute": Range(0),
 }
@@ -99,6 +101,7 @@ class Settings:
     max_files: int = 20_000  # a corpus folder with more article files than this is refused
     data_dir: Path = Path(".rag")  # where the Chroma index lives (git-ignored)
     chroma_url: str = ""  # http://host:port of a Chroma server; empty = local PersistentClient
+    chroma_timeout: float = 10.0  # seconds one call to the Chroma server may take before it counts as not answering
     collection: str = "passages"  # Chroma collection name
     torch_threads: int = 1  # threads for the model (torch or onnxruntime); two on two busy cores measured 25x slower
     memory_index: bool = True  # answer from an in-memory copy of the index, reloaded when an ingest changes it
@@ -142,6 +145,7 @@ class Settings:
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
     feedback_max_bytes: int = 10_000_000  # the 👍/👎 log stops taking entries at this size, with a warning
     feedback_per_minute: int = 60  # 👍/👎 entries a process writes per minute at most, the rest dropped; 0 = no limit
+    ingest_wait: float = 600.0  # seconds an ingest waits for another one writing the same data folder, then gives up
 
     def __post_init__(self) -> None:
         """Turn strings (from the environment or flags) into each field's type; SettingsError for what cannot be."""

@@ -1,14 +1,22 @@
 """The Chroma collection of passages: local PersistentClient by default, a Chroma server when RAG_CHROMA_URL is set."""
 from __future__ import annotations
 
+import os
+import re
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 from .passages import Passage
 from .settings import Settings
 
 
-REPAIR_HINT = "if the data folder is damaged, `rag ingest --rebuild` rebuilds it"
+REPAIR_HINT = "if the data folder is damaged, `rag ingest --rebuild` rebuilds it beside the old one"
+BEING_BUILT = ("the index is being built (or its first build was interrupted); try again in a moment, "
+               "or run `rag ingest` to finish it")
+CURRENT = "index-current"  # names the live index folder inside the data folder; absent = "chroma"
+REBUILD_FOLDER = re.compile(r"chroma-[0-9a-f]{8}")  # a rebuild's folder: chroma-<8 random hex digits>
 
 
 class StoreError(Exception):
@@ -21,54 +29,120 @@ class Hit:
     score: float  # dense relevance: a cosine, or the retriever's weighted cosines; 1 = identical
 
 
-def make_client(settings: Settings):
+def index_folder(settings: Settings) -> Path:
+    """The local index folder readers open: the one a finished rebuild named in CURRENT, else data/chroma."""
+    try:
+        name = (settings.data_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    return settings.data_dir / (name if REBUILD_FOLDER.fullmatch(name) else "chroma")
+
+
+def switch_index(settings: Settings, folder: Path) -> None:
+    """Make `folder` (a complete index inside the data folder) the one readers open, in one atomic step."""
+    pointer = settings.data_dir / CURRENT
+    partial = pointer.with_name(f"{CURRENT}.{os.getpid()}.tmp")
+    with open(partial, "w", encoding="utf-8") as f:
+        f.write(folder.name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, pointer)
+
+
+def make_client(settings: Settings, folder: Path | None = None):
+    """A Chroma client: on the server at RAG_CHROMA_URL, else on `folder` (default: the live index folder)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_url:
-            url = urlparse(settings.chroma_url)
-            if url.scheme not in {"http", "https"} or not url.hostname:
-                raise StoreError(f"RAG_CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}")
-            return chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https", settings=chroma_settings,
-            )
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
+            return _http_client(settings, chroma_settings)
+        folder = folder or index_folder(settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
     except StoreError:
         raise
     except Exception as exc:  # chromadb raises bare Exception/ValueError for unreachable servers
-        where = settings.chroma_url or settings.data_dir
+        where = settings.chroma_url or folder
         hint = "is the Chroma server running?" if settings.chroma_url else REPAIR_HINT
-        raise StoreError(f"cannot open the index at {where}: {_first_line(exc)} ({hint})") from exc
+        raise StoreError(f"cannot open the index at {where}: {first_line(exc)} ({hint})") from exc
+
+
+def _http_client(settings: Settings, chroma_settings):
+    """A client of the Chroma server whose every request gives up after settings.chroma_timeout seconds.
+
+    chromadb 1.x builds its httpx session with timeout=None and has no setting for it, so the
+    timeout is set on that session once the client exists; the client's own start-up requests
+    run in a worker thread that is abandoned at the same deadline.
+    """
+    import chromadb
+    import httpx
+
+    url = urlparse(settings.chroma_url)
+    if url.scheme not in {"http", "https"} or not url.hostname:
+        raise StoreError(f"RAG_CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}")
+    made: dict = {}
+
+    def connect() -> None:
+        try:
+            made["client"] = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                                 ssl=url.scheme == "https", settings=chroma_settings)
+        except Exception as exc:
+            made["error"] = exc
+
+    worker = threading.Thread(target=connect, name="rag-chroma-connect", daemon=True)
+    worker.start()
+    worker.join(settings.chroma_timeout)
+    if worker.is_alive():
+        raise StoreError(f"the Chroma server at {settings.chroma_url} did not answer within "
+                         f"{settings.chroma_timeout:g} s (is the Chroma server running? RAG_CHROMA_TIMEOUT sets the wait)")
+    if "error" in made:
+        raise made["error"]
+    session = getattr(getattr(made["client"], "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(settings.chroma_timeout)
+    return made["client"]
 
 
 class PassageStore:
-    """Passages with their embeddings; the collection metadata records how they were made."""
+    """Passages with their embeddings; the collection metadata records how they were made.
 
-    def __init__(self, settings: Settings, client=None) -> None:
+    A local store follows the data folder's live index: when a rebuild swaps in a new folder,
+    the next read opens it. `folder` pins a store to one folder (the rebuild writing it);
+    `name` writes collections under another name (a rebuild on a Chroma server).
+    """
+
+    def __init__(self, settings: Settings, client=None, *, folder: Path | None = None, name: str | None = None) -> None:
         self.settings = settings
-        self.client = client if client is not None else make_client(settings)
+        self.name = name or settings.collection
+        self._pinned = folder is not None
+        self.folder = None if settings.chroma_url else (folder or index_folder(settings))
+        self.client = client if client is not None else make_client(settings, self.folder)
         self._collection = None
         self._units = None
 
     def collection(self, create: bool = False):
         """The passages collection; None when it does not exist and `create` is false."""
+        self._follow_swap()
         if self._collection is None:
-            self._collection = self._open(self.settings.collection, create)
+            self._collection = self._open(self.name, create)
         return self._collection
 
     def units(self, create: bool = False):
         """The companion collection of sentence and heading vectors, each pointing at its passage."""
+        self._follow_swap()
         if self._units is None:
             self._units = self._open(self._units_name, create)
         return self._units
 
     @property
     def _units_name(self) -> str:
-        return f"{self.settings.collection}-units"
+        return f"{self.name}-units"
+
+    def _follow_swap(self) -> None:
+        if self.folder is not None and not self._pinned and index_folder(self.settings) != self.folder:
+            self.reconnect()
 
     def _open(self, name: str, create: bool):
         try:
@@ -79,33 +153,54 @@ class PassageStore:
                 return None
             return self.client.get_collection(name, embedding_function=None)
         except Exception as exc:
-            raise StoreError(f"cannot read the index: {_first_line(exc)} ({REPAIR_HINT})") from exc
+            raise self.failed(exc, "cannot read the index") from exc
 
     @property
     def info(self) -> dict:
         col = self.collection()
         return dict(col.metadata or {}) if col is not None else {}
 
-    def reconnect(self) -> None:
-        """A new client: Chroma's in-process state does not follow writes made by another process."""
-        if not self.settings.chroma_url:
-            # Chroma shares one System per path within a process; evict only ours (its public
-            # clear_system_cache() would break every other client in the process).
-            try:
-                from chromadb.api.shared_system_client import SharedSystemClient
+    @property
+    def complete(self) -> bool:
+        """Whether the index was finished: an ingest writes the corpus digest last."""
+        return bool(self.info.get("corpus_digest"))
 
-                SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
-                SharedSystemClient._identifier_to_refcount.pop(self.client._identifier, None)
-            except (ImportError, AttributeError):
-                pass  # another chromadb layout: the new client below may share the old state
-        self.client = make_client(self.settings)
+    def reconnect(self) -> None:
+        """A new client: Chroma's in-process state does not follow writes made by another process.
+
+        A Chroma server holds no such state: its client stays, only the collection handles go.
+        """
+        if self.settings.chroma_url:
+            self._collection = self._units = None
+            return
+        # Chroma shares one System per path within a process; evict only ours (its public
+        # clear_system_cache() would break every other client in the process).
+        try:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
+            SharedSystemClient._identifier_to_refcount.pop(self.client._identifier, None)
+        except (ImportError, AttributeError):
+            pass  # another chromadb layout: the new client below may share the old state
+        if not self._pinned:
+            self.folder = index_folder(self.settings)
+        self.client = make_client(self.settings, self.folder)
         self._collection = self._units = None
 
-    def failed(self, exc: BaseException) -> StoreError:
+    def failed(self, exc: BaseException, what: str = "the index did not answer") -> StoreError:
         """A one-line StoreError for a failed read, saying what to check."""
         hint = (f"is the Chroma server at {self.settings.chroma_url} running?" if self.settings.chroma_url
                 else REPAIR_HINT)
-        return StoreError(f"the index did not answer: {_first_line(exc)} ({hint})")
+        return StoreError(f"{what}: {first_line(exc)} ({hint})")
+
+    def _read(self, read):
+        """read(), its failure turned into one StoreError line (a Chroma server's calls time out)."""
+        try:
+            return read()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise self.failed(exc) from exc
 
     def fresh_info(self) -> dict:
         """The collection metadata as stored now (the handle caches what it read when opened)."""
@@ -116,12 +211,20 @@ class PassageStore:
         self.collection(create=True).modify(metadata={k: v for k, v in info.items() if not k.startswith("hnsw:")})
 
     def reset(self) -> None:
-        """Drop the collection (model or chunking changed, or a rebuild was asked for)."""
-        for name in (self.settings.collection, self._units_name):
+        """Drop the collections (a rebuild's leftovers, or the old index a rebuild on a server replaces)."""
+        for name in (self.name, self._units_name):
             try:
                 self.client.delete_collection(name)
             except Exception:
                 pass  # it did not exist
+        self._collection = self._units = None
+
+    def rename(self, name: str) -> None:
+        """Give the collections another name (a finished rebuild on a Chroma server takes the live name)."""
+        for col, new in ((self.collection(), name), (self.units(), f"{name}-units")):
+            if col is not None:
+                col.modify(name=new)
+        self.name = name
         self._collection = self._units = None
 
     def stored(self) -> dict[str, dict]:
@@ -129,7 +232,7 @@ class PassageStore:
         col = self.collection()
         if col is None:
             return {}
-        got = col.get(include=["metadatas"])
+        got = self._read(lambda: col.get(include=["metadatas"]))
         return dict(zip(got["ids"], got["metadatas"]))
 
     def passages(self) -> list[Passage]:
@@ -137,11 +240,14 @@ class PassageStore:
         col = self.collection()
         if col is None:
             return []
-        found = passages_of(col.get(include=["documents", "metadatas"]))
+        found = passages_of(self._read(lambda: col.get(include=["documents", "metadatas"])))
         return sorted(found, key=lambda p: (p.doc_id, p.start))
 
     def get(self, ids: list[str]) -> list[Passage]:
-        return passages_of(self.collection().get(ids=list(ids), include=["documents", "metadatas"]))
+        col = self.collection()
+        if col is None:
+            return []
+        return passages_of(self._read(lambda: col.get(ids=list(ids), include=["documents", "metadatas"])))
 
     def texts(self) -> dict[str, str]:
         """id → text of every stored passage."""
@@ -149,7 +255,7 @@ class PassageStore:
 
     def count(self) -> int:
         col = self.collection()
-        return col.count() if col is not None else 0
+        return self._read(col.count) if col is not None else 0
 
     def upsert(self, passages: list[Passage], embeddings) -> None:
         self.collection(create=True).upsert(
@@ -177,11 +283,8 @@ class PassageStore:
         col = self.collection()
         if col is None:
             raise StoreError("the index is empty: run `rag ingest` first")
-        try:
-            got = col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
-                            include=["documents", "metadatas", "distances"])
-        except Exception as exc:
-            raise self.failed(exc) from exc
+        got = self._read(lambda: col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
+                                           include=["documents", "metadatas", "distances"]))
         hits = []
         for pid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
             hits.append(Hit(passage_from_record(pid, text, meta), 1.0 - float(dist)))
@@ -192,11 +295,8 @@ class PassageStore:
         col = self.units()
         if col is None:
             return []
-        try:
-            got = col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
-                            include=["metadatas", "distances"])
-        except Exception as exc:
-            raise self.failed(exc) from exc
+        got = self._read(lambda: col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
+                                           include=["metadatas", "distances"]))
         return [(m["passage_id"], m["kind"], 1.0 - float(d)) for m, d in zip(got["metadatas"][0], got["distances"][0])]
 
     def vectors(self, passage_ids: list[str]):
@@ -208,7 +308,8 @@ class PassageStore:
 
         if not passage_ids:
             return {}, []
-        try:
+
+        def read():
             got = self.collection().get(ids=list(passage_ids), include=["embeddings"])
             passages = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
             units = []
@@ -217,12 +318,12 @@ class PassageStore:
                                        include=["embeddings", "metadatas"])
                 units = [(m["passage_id"], m["kind"], sentence_index(uid), np.asarray(e, dtype=np.float32))
                          for uid, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])]
-        except Exception as exc:
-            raise self.failed(exc) from exc
-        return passages, units
+            return passages, units
+
+        return self._read(read)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
 

@@ -47,3 +47,16 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
     settings = Settings(corpus_dir=tmp_path, data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(StoreError, match="cannot"):
         PassageStore(settings).count()
+
+
+def test_a_rebuild_through_a_server_replaces_the_collections(chroma_server, small_corpus, tmp_path, embedder):
+    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data", chroma_url=chroma_server)
+    reader = PassageStore(settings)
+    ingest(settings, store=PassageStore(settings), embedder=embedder, progress=False)
+    rebuilt = ingest(settings, embedder=embedder, rebuild=True, progress=False)
+    assert rebuilt.rebuilt and rebuilt.embedded == rebuilt.passages == 8
+    names = sorted(getattr(c, "name", c) for c in reader.client.list_collections())
+    assert names == ["passages", "passages-units"], names
+    assert reader.fresh_info()["corpus_digest"] and reader.count() == 8
+    answer = Assistant(settings, PassageStore(settings), embedder).ask("How many hours of sunlight do tomatoes need?")
+    assert answer.citations[0].text.startswith("Tomatoes need at least six hours")

@@ -90,11 +90,11 @@ def test_a_damaged_data_folder_gives_a_clear_error_and_rebuild_repairs_it(small_
     assert not ask_json("How often should I feed a sourdough starter?", env)["refused"]
 
 
-def post(url: str, question: str) -> tuple[int, dict]:
+def post(url: str, question: str, timeout: float = 60) -> tuple[int, dict]:
     request = urllib.request.Request(url + "/api/ask", data=json.dumps({"question": question}).encode(),
                                      headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -151,3 +151,84 @@ def test_the_app_and_rag_eval_on_one_data_folder_corrupt_nothing(tmp_path):
     again = rag("ingest", env=env)
     assert again.returncode == 0 and "Index up to date: 72 passages" in again.stdout
     assert not ask_json("How long does it take to build emotional intimacy?", {**env, "RAG_AUTO_INGEST": "false"})["refused"]
+
+
+def post_timed(url: str, question: str, timeout: float = 30) -> tuple[int, dict, float]:
+    """(status, body, seconds); a reply that takes longer than `timeout` fails the test."""
+    started = time.monotonic()
+    try:
+        status, body = post(url, question, timeout=timeout)
+    except OSError as exc:  # socket.timeout / URLError: the app hung
+        raise AssertionError(f"no reply within {timeout} s: {exc}") from exc
+    return status, body, time.monotonic() - started
+
+
+@pytest.mark.parametrize("memory_index", ["true", "false"])
+def test_a_hung_chroma_server_never_hangs_the_app(small_corpus, tmp_path, memory_index):
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    chroma_port, app_port = free_port(), free_port()
+    chroma_cmd = [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(chroma_port)]
+    server, server_log = start_process(chroma_cmd, subprocess_env(), chroma_port, tmp_path / "chroma.log")
+    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(tmp_path / "data"), RAG_ONNX="false",
+                         RAG_CHROMA_URL=f"http://127.0.0.1:{chroma_port}", RAG_PORT=str(app_port),
+                         RAG_MEMORY_INDEX=memory_index, RAG_CHROMA_TIMEOUT="4", RAG_API_RATE_LIMIT="0")
+    app, app_log = None, None
+    url, question = f"http://127.0.0.1:{app_port}", "How often should I feed a sourdough starter?"
+    try:
+        app, app_log = start_process([sys.executable, str(ROOT / "app.py")], env, app_port, tmp_path / "app.log")
+        assert post_timed(url, question)[0] == 200
+        os.kill(server.pid, signal.SIGSTOP)  # the server hangs: connections open, nothing answers
+        for _ in range(2):
+            time.sleep(6)  # past the memory index's recheck interval (5 s): each question may trigger a check
+            status, body, seconds = post_timed(url, question)
+            if memory_index == "true":
+                assert status == 200 and not body["refused"] and seconds < 3.5, (status, body, seconds)
+            else:
+                assert status == 503 and "Chroma server" in body["error"] and seconds < 4 + 6, (status, body, seconds)
+        os.kill(server.pid, signal.SIGCONT)
+        status, body, seconds = post_timed(url, question)
+        assert status == 200 and not body["refused"], "it recovers when the server answers again"
+        assert app.poll() is None
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        if app is not None:
+            stop_process(app, app_log)
+        stop_process(server, server_log)
+
+
+def test_a_chroma_server_killed_during_ingest_gives_one_line(small_corpus, tmp_path):
+    chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
+    chroma_port = free_port()
+    chroma_cmd = [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(chroma_port)]
+    server, server_log = start_process(chroma_cmd, subprocess_env(), chroma_port, tmp_path / "chroma.log")
+    (small_corpus / "garden-log.md").write_text(big_article(600), encoding="utf-8")
+    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(tmp_path / "data"), RAG_ONNX="false",
+                         RAG_CHROMA_URL=f"http://127.0.0.1:{chroma_port}", RAG_CHROMA_TIMEOUT="5")
+    database = tmp_path / "server" / "chroma.sqlite3"
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, cwd=ROOT, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        size = database.stat().st_size
+        deadline = time.monotonic() + 120
+        while database.stat().st_size <= size + 64 * 1024 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)  # until the ingest has written part of its batches
+        assert proc.poll() is None, "the ingest finished before the server could be killed"
+        server.kill()
+        out, err = proc.communicate(timeout=120)
+    finally:
+        stop_process(server, server_log)
+    assert proc.returncode == 1, err[-3000:]
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err[-3000:]
+    assert err.startswith("rag: ") and "Chroma server" in err, err
+
+
+def test_a_corpus_of_empty_files_keeps_the_old_index_answering(small_corpus, tmp_path):
+    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(tmp_path / "data"), RAG_ONNX="false")
+    assert rag("ingest", "-q", env=env).returncode == 0
+    for article in small_corpus.iterdir():
+        article.write_text("", encoding="utf-8")
+    done = rag("ask", "--json", "How often should I feed a sourdough starter?", env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert not json.loads(done.stdout)["refused"]
+    warned = [line for line in done.stderr.splitlines() if "answering from the existing index" in line]
+    assert len(warned) == 1 and str(small_corpus) in warned[0], done.stderr

@@ -66,3 +66,35 @@ def test_rebuild_flag_embeds_everything(small_corpus, tmp_path, embedder):
     again = ingest(settings, store=PassageStore(settings), embedder=embedder, rebuild=True, progress=False)
     assert again.rebuilt and again.embedded == first.passages
     assert PassageStore(settings).count() == first.passages
+
+
+def test_an_interrupted_first_build_is_completed_in_place(small_corpus, tmp_path, embedder):
+    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data")
+    passages = split_corpus(load_corpus(small_corpus))
+    store = PassageStore(settings)
+    store.upsert(passages[:3], embedder.encode([p.embedding_text() for p in passages[:3]]))  # killed after a batch
+    assert not store.complete
+    report = _ingest(settings, embedder)
+    assert not report.rebuilt and report.embedded == len(passages) - 3
+    assert PassageStore(settings).complete
+
+
+def test_a_rebuild_swaps_in_a_new_folder_and_removes_the_old(small_corpus, tmp_path, embedder):
+    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data")
+    reader = PassageStore(settings)
+    _ingest(settings, embedder)
+    old = reader.folder
+    ingest(settings, embedder=embedder, rebuild=True, progress=False)
+    assert not old.exists() and PassageStore(settings).folder != old
+    assert reader.count() == len(split_corpus(load_corpus(small_corpus))), "a reader follows the swap"
+    assert reader.folder == PassageStore(settings).folder
+
+
+def test_the_next_ingest_removes_a_killed_rebuilds_folder(small_corpus, tmp_path, embedder):
+    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data")
+    _ingest(settings, embedder)
+    abandoned = settings.data_dir / "chroma-0badcafe"
+    (abandoned / "leftover").mkdir(parents=True)
+    (small_corpus / "bread.txt").write_text("Rye bread needs a long, cool proof.\n", encoding="utf-8")
+    _ingest(settings, embedder)
+    assert not abandoned.exists() and (settings.data_dir / "chroma").is_dir()
