@@ -30,9 +30,12 @@ class IngestReport:
     deleted: int
     rebuilt: bool
     seconds: float
+    skipped: int = 0  # corpus files not read (links out of the corpus, too large, binary, bad front matter)
 
     def summary(self) -> str:
         docs = f"{self.passages} passages from {self.documents} document{'s' if self.documents != 1 else ''}"
+        if self.skipped:
+            docs += f" ({self.skipped} file{'s' if self.skipped != 1 else ''} skipped, see the warnings)"
         if not (self.embedded or self.moved or self.deleted):
             return f"Index up to date: {docs}; 0 passages embedded ({self.seconds:.2f} s)."
         verb = "Rebuilt index" if self.rebuilt else "Built index" if self.embedded == self.passages else "Updated index"
@@ -126,7 +129,7 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
     embedder = embedder or Embedder(settings.torch_threads, settings.data_dir if settings.onnx else None)
     known = None if rebuild or store is not None else current_by_stamp(settings, docs, embedder.model_id)
     if known is not None and (not settings.onnx or embedder.has_onnx()):
-        return IngestReport(len(docs), known, 0, 0, 0, False, time.perf_counter() - started)
+        return IngestReport(len(docs), known, 0, 0, 0, False, time.perf_counter() - started, len(docs.skipped))
     passages = split_corpus(docs)
     if not passages:
         raise CorpusError(f"the articles in {settings.corpus_dir} contain no text")
@@ -144,7 +147,7 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
             if error is exc:
                 raise
             raise error from exc
-    return IngestReport(len(docs), len(passages), *counts, rebuilt, time.perf_counter() - started)
+    return IngestReport(len(docs), len(passages), *counts, rebuilt, time.perf_counter() - started, len(docs.skipped))
 
 
 def _write(settings: Settings, store: PassageStore | None, docs: list[Document], passages: list[Passage],

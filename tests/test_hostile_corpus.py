@@ -149,7 +149,7 @@ def test_the_file_size_setting_reaches_the_cli(tmp_path):
     env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path / "data"), RAG_MAX_FILE_BYTES="1000")
     ingested = rag("ingest", env=env)
     assert ingested.returncode == 0, ingested.stderr
-    assert "from 1 document;" in ingested.stdout
+    assert "from 1 document (1 file skipped, see the warnings);" in ingested.stdout
     assert str(corpus / "big.md") in ingested.stderr and "RAG_MAX_FILE_BYTES" in ingested.stderr
 
 
