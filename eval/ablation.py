@@ -13,7 +13,8 @@ COLUMNS = ("hit@1", "hit@3", "all@5", "answered", "refusal far", "refusal near",
 def steps(settings: Settings) -> list[tuple[str, Settings]]:
     """Cumulative variants of `settings`, each switching one more step on; the last is `settings` itself."""
     # Before the answerability step, refusal is the spine's single cosine threshold (0.38).
-    cosine_only = dict(answer_bias=-3.8, answer_top_weight=10.0, answer_coverage_weight=0.0)
+    cosine_only = dict(answer_bias=-3.8, answer_top_weight=10.0, answer_agreement_weight=0.0,
+                       answer_coverage_weight=0.0)
     dense = replace(settings, keyword_weight=0.0, passage_weight=1.0, sentence_weight=0.0, heading_weight=0.0,
                     correct_typos=False, long_question_focus=False, **cosine_only)
     keyword = replace(dense, keyword_weight=settings.keyword_weight)

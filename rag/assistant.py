@@ -115,8 +115,8 @@ class Assistant:
     def answerability(self) -> Answerability:
         if self._answerability is None:
             s = self.settings
-            self._answerability = Answerability(self.retriever.vocabulary.counts, s.answer_bias,
-                                                s.answer_top_weight, s.answer_coverage_weight)
+            self._answerability = Answerability.from_settings(self.retriever.vocabulary.counts,
+                                                             self.retriever.keyword.search, s)
         return self._answerability
 
     def _prepare(self, question: str, context) -> tuple[str, Retrieval, Evidence, bool]:

@@ -1,12 +1,20 @@
-"""Answerability evidence, typo correction and the finer unit vectors, on small real inputs."""
+"""Answerability (evidence, the fitted decision, its leave-one-corpus-out fitting), typo correction and unit vectors."""
 from __future__ import annotations
 
-from rag.answerability import Answerability
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from eval import loco
+from rag.answerability import AGREEMENT_DEPTH, FEATURES, Answerability
 from rag.corpus import load_corpus
 from rag.passages import split_corpus
+from rag.settings import Settings
 from rag.store import Hit
 from rag.units import passage_units, row_as_text
 from rag.vocabulary import Vocabulary
+from rag.word_rarity import rarity
 
 
 def _small(small_corpus):
@@ -14,18 +22,103 @@ def _small(small_corpus):
     return passages, Vocabulary([f"{p.source} {p.section} {p.text}" for p in passages])
 
 
-def test_coverage_counts_words_the_corpus_never_saw(small_corpus):
+SQLITE_FAQ = Path(__file__).parent / "data" / "sqlite-faq.html"  # SQLite's FAQ page as shipped (public domain)
+
+
+def _judge(passages, vocab, settings=None):
+    from rag.keyword import KeywordIndex
+
+    return Answerability.from_settings(vocab.counts, KeywordIndex(passages).search, settings or Settings())
+
+
+def test_evidence_lists_the_words_the_corpus_never_saw(small_corpus):
     passages, vocab = _small(small_corpus)
-    judge = Answerability(vocab.counts, bias=-5.0, top_weight=7.0, coverage_weight=3.5)
+    judge = _judge(passages, vocab)
     hits = [Hit(passages[0], 0.5)]
     known = judge.evidence("How much sunlight do tomato plants need?", hits)
     assert known.coverage == 1.0 and known.unknown == ()  # "tomato" matches "Tomatoes" by stem
     unknown = judge.evidence("How much sunlight do cucumber vines need?", hits)
-    assert set(unknown.unknown) == {"cucumber", "vines"}
-    assert abs(unknown.coverage - 1 / 3) < 1e-9  # sunlight, cucumber, vines: one of three known
-    assert judge.probability(known) > judge.probability(unknown)
-    assert judge.answerable(known) and not judge.answerable(unknown)
-    assert not judge.answerable(judge.evidence("How much sunlight do tomato plants need?", [Hit(passages[0], 0.1)]))
+    assert set(unknown.unknown) == {"cucumber", "vines"} and unknown.coverage < 1.0
+    assert judge.evidence("How much sunlight do tomato plants need?", []).top == 0.0
+
+
+def test_an_everyday_unknown_word_costs_less_coverage_than_a_rare_one(small_corpus):
+    passages, vocab = _small(small_corpus)
+    judge = _judge(passages, vocab)
+    hits = [Hit(passages[0], 0.5)]
+    everyday = judge.evidence("How much sunlight does my husband's tomato need?", hits)
+    rare = judge.evidence("How much sunlight does Gottman's tomato need?", hits)
+    assert everyday.unknown == ("husband",) and rare.unknown == ("gottman",)  # one unknown word each
+    assert rarity("husband") < rarity("gottman")
+    assert everyday.coverage > rare.coverage  # counted alike, both would be 2 of 3 known
+
+
+def test_agreement_is_the_share_of_dense_favourites_the_keyword_ranking_also_ranks_first(small_corpus):
+    passages, vocab = _small(small_corpus)
+    judge = _judge(passages, vocab)
+    question = "How often should I feed a sourdough starter?"
+    keyword_first = [p for p, _ in judge.keyword_search(question, AGREEMENT_DEPTH)]
+    others = [p for p in passages if p not in keyword_first]
+    assert keyword_first and others
+    agreeing = judge.evidence(question, [Hit(p, 0.9 - i / 100) for i, p in enumerate(keyword_first)])
+    disagreeing = judge.evidence(question, [Hit(p, 0.9 - i / 100) for i, p in enumerate(others)])
+    assert agreeing.agreement == 1.0 and disagreeing.agreement == 0.0
+    assert judge.probability(agreeing) > judge.probability(disagreeing)  # the fitted weight favours agreement
+
+
+def test_a_near_topic_question_is_refused_and_real_ones_answered_on_a_corpus_not_tuned_on(tmp_path):
+    """The SQLite FAQ (one real HTML page) is in no eval corpus; the shipped coefficients decide."""
+    from rag.assistant import Assistant
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copyfile(SQLITE_FAQ, folder / "faq.html")
+    assistant = Assistant.load(Settings(corpus_dir=folder, data_dir=tmp_path / "data"), quiet=True)
+    for question in ["How can I get the list of tables in my SQLite database?",
+                     "Why does my database file stay the same size after deleting lots of rows?"]:
+        answer = assistant.ask(question)
+        assert not answer.refused and answer.citations, question
+    # The page never mentions replication; every word but "replicate" is on it.
+    trace = assistant.ask_traced("Can SQLite replicate a database to another server?")
+    assert trace.answer.refused and trace.evidence.unknown == ("replicate",)
+
+
+def test_loco_shift_answers_the_floor_of_every_held_out_corpus():
+    """The shift chosen from leave-one-corpus-out decisions answers ≥ floor of each corpus's answerable dev cases."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for corpus, offset in (("a", 0.0), ("b", 0.3), ("c", -0.2)):  # corpora whose scores run at different heights
+        for i in range(60):
+            answerable = i % 3 != 0
+            top = rng.normal(0.6 if answerable else 0.35, 0.12) + offset
+            rows.append(loco.Row(corpus, f"{corpus}{i}", "dev" if i % 2 else "test", "section" if answerable else
+                                 "unanswerable-near", answerable, (top, rng.uniform(), rng.uniform())))
+    for floor in (0.8, 0.95):
+        held_out = loco.held_out_decisions(rows, [0, 1])
+        shift = loco.answered_shift(held_out, floor)
+        for corpus, (mine, values) in held_out.items():
+            answered = [v - shift >= 0 for r, v in zip(mine, values) if r.answerable and r.split == "dev"]
+            assert np.mean(answered) >= floor, corpus
+    model = loco.calibrated(rows, [0, 1])
+    assert model.weights[0] > 0 and model.weights[2] == 0.0  # a feature left out weighs nothing
+
+
+def test_calibrate_writes_its_coefficients_into_the_settings_defaults_and_the_readme(tmp_path):
+    from eval.calibrate import README, SETTINGS_FILE, write_readme, write_settings
+
+    copy, readme = tmp_path / "settings.py", tmp_path / "README.md"
+    copy.write_text(SETTINGS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    readme.write_text(README.read_text(encoding="utf-8"), encoding="utf-8")
+    model = loco.Model(-1.25, tuple(float(i + 2) for i in range(len(FEATURES))))
+    write_settings(model, "corpora x and y", copy)
+    write_readme(model, readme)
+    assert "| `RAG_ANSWER_BIAS` | `-1.250` |" in readme.read_text(encoding="utf-8")
+    namespace: dict = {}
+    exec(compile(copy.read_text(encoding="utf-8"), str(copy), "exec"), namespace)
+    written = namespace["Settings"]()
+    assert written.answer_bias == -1.25
+    assert [getattr(written, f"answer_{n}_weight") for n in FEATURES] == [float(i + 2) for i in range(len(FEATURES))]
+    assert "# Fitted on: corpora x and y" in copy.read_text(encoding="utf-8")
 
 
 def test_typos_are_corrected_to_corpus_words_but_real_words_are_kept(small_corpus):
