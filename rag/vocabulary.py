@@ -20,6 +20,41 @@ def _english():
     return SpellChecker(distance=1).word_frequency
 
 
+@functools.lru_cache(maxsize=1)
+def _english_by_start() -> dict[tuple[str, int], list[str]]:
+    """The English words by first letter and length, the buckets corrections are looked up in."""
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word in _english().keys():
+        if len(word) >= 3 and word.isalpha():
+            buckets.setdefault((word[0], len(word)), []).append(word)
+    return buckets
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _nearest(word: str, buckets: dict[tuple[str, int], list[str]], frequency, keep=None) -> str | None:
+    """The word of `buckets` (that `keep` accepts) nearest `word` by Damerau-Levenshtein distance
+    (a swap of two neighbouring letters is one edit), the most frequent on a tie; None when none is near.
+
+    At most one edit for words of up to six letters and two for longer ones; only words with
+    the same first letter are tried, since typos rarely change it.
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    limit = 1 if len(word) <= ONE_EDIT_UP_TO else 2
+    pool = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in buckets.get((word[0], n), ())]
+    found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if keep is not None:
+        found = [match for match in found if keep(match[0])]
+    return min(found, key=lambda match: (match[1], -frequency(match[0])))[0] if found else None
+
+
 def _same_case(word: str, like: str) -> str:
     if len(like) > 1 and like.isupper():
         return word.upper()
@@ -39,27 +74,26 @@ class Vocabulary:
     def __contains__(self, word: str) -> bool:
         return word.lower() in self.counts
 
+    @functools.cached_property
+    def _stems(self) -> frozenset[str]:
+        return frozenset(_stemmer().stemWords(list(self.counts)))
+
     def correct(self, word: str) -> str | None:
-        """The corpus word `word` is most likely a misspelling of, or None.
+        """The word `word` is most likely a misspelling of, or None.
 
-        The nearest corpus word by Damerau-Levenshtein distance (a swap of two neighbouring
-        letters is one edit: "recieve", "chnage"), at most one edit for words of up to six
-        letters and two for longer ones ("listner" -> "listen"); among equally near words the
-        most frequent in the corpus. Words the corpus has, short words and real English words
-        are kept as written.
+        The nearest corpus word ("chnage" -> "change", "listner" -> "listen"); when no corpus
+        word is near, the nearest English word whose stem the corpus has ("intrested" ->
+        "interested" for a corpus that says "interest"). Words the corpus has, short words and
+        real English words are kept as written.
         """
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
         lower = word.lower()
         if lower in self.counts or len(lower) < MIN_TYPO_LENGTH or lower in STOPWORDS or lower in _english():
             return None
-        limit = 1 if len(lower) <= ONE_EDIT_UP_TO else 2
-        pool = [w for n in range(len(lower) - limit, len(lower) + limit + 1) for w in self._by_start.get((lower[0], n), ())]
-        found = process.extract(lower, pool, scorer=OSA.distance, score_cutoff=limit, limit=None)
-        if not found:
-            return None
-        return min(found, key=lambda match: (match[1], -self.counts[match[0]]))[0]
+        found = _nearest(lower, self._by_start, self.counts.__getitem__)
+        if found is None:
+            english, stem = _english(), _stemmer().stemWord
+            found = _nearest(lower, _english_by_start(), english.__getitem__, lambda w: stem(w) in self._stems)
+        return found
 
     def correct_text(self, text: str) -> str:
         """`text` with words unknown to the corpus replaced by their likely corpus spelling."""

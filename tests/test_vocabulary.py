@@ -48,3 +48,15 @@ def test_correction_is_fast_on_a_large_vocabulary():
         vocab.correct(typo)
     per_word_ms = (time.perf_counter() - started) * 1000 / len(typos)
     assert per_word_ms < 10, f"{per_word_ms:.1f} ms per word"
+
+
+def test_a_misspelt_form_the_corpus_lacks_becomes_the_english_word_of_the_corpus_s_family():
+    import Stemmer
+
+    stem = Stemmer.Stemmer("english").stemWord
+    vocab = Vocabulary(["You receive the output. Keep copies separate. Encourage each other."])
+    fixes = {"recieving": "receiving", "seperately": "separately", "encuraging": "encouraging"}
+    assert {typo: vocab.correct(typo) for typo in fixes} == fixes
+    assert all(stem(word) in {stem(w) for w in vocab.counts} for word in fixes.values())
+    # An English word whose family the corpus lacks is no correction: the typo stays as written.
+    assert vocab.correct("boyfreind") is None
