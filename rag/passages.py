@@ -9,8 +9,13 @@ from .corpus import Document
 from .sentences import sentence_spans
 
 # Bump when the chunking changes: the index records it and is rebuilt on a mismatch.
-CHUNKING_VERSION = "blocks-1+units-2"
+CHUNKING_VERSION = "blocks-2+units-2"
 MAX_CHARS = 700
+LABEL_CHARS = 80  # a line this short without a sentence end is a label, not a passage
+SHORT_CHARS = 60  # a paragraph this short ("Yes.") is read with the one after it
+MERGE_TARGET = 0  # short paragraphs of a section are joined up to about this size (0: never)
+EDGE_CHARS = 100  # a page's first or last passage this short, the same on most pages, is its header or footer
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 # Hand-written rather than llama-index's MarkdownNodeParser: that parser yields one node
 # per heading section (whole sections here run to 2,000+ characters), has no notion of
@@ -48,6 +53,8 @@ class _Block:
 
 def split_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
     blocks = list(_blocks(doc))
+    titles = frozenset(t.lower() for t in [doc.title, *(t for b in blocks for t in b.section)])
+    blocks = tidy_blocks(doc.text, blocks, max_chars, titles=titles)
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for block in blocks:
@@ -65,7 +72,23 @@ def split_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
 
 
 def split_corpus(docs: list[Document], max_chars: int = MAX_CHARS) -> list[Passage]:
-    return [p for doc in docs for p in split_document(doc, max_chars)]
+    per_doc = [split_document(doc, max_chars) for doc in docs]
+    furniture = _repeated_edges(per_doc)
+    return [p for passages in per_doc for p in passages if _edge_key(p) not in furniture]
+
+
+def _edge_key(passage: Passage) -> str:
+    return re.sub(r"\d+", "0", " ".join(passage.text.lower().split())) if len(passage.text) < EDGE_CHARS else ""
+
+
+def _repeated_edges(per_doc: list[list[Passage]]) -> set[str]:
+    """Short first or last passages that recur on at least half the pages (three or more): a site's page
+    header or footer ("This page last modified on …", "Part of the … suite"), digits aside."""
+    counts: dict[str, int] = {}
+    for passages in per_doc:
+        for key in {_edge_key(p) for p in passages[:1] + passages[-1:]} - {""}:
+            counts[key] = counts.get(key, 0) + 1
+    return {k for k, n in counts.items() if n >= 3 and n >= len(per_doc) / 2}
 
 
 def _lines(text: str, start: int):
@@ -152,6 +175,78 @@ def _blocks(doc: Document):
         yield from close()
         current = _Block("paragraph", pos + len(line) - len(line.lstrip()), end, section())
     yield from close()
+
+
+def _content(text: str, block: _Block) -> str:
+    return text[block.start:block.end].strip()
+
+
+def _is_label(text: str) -> bool:
+    """A heading-like line, a label or a marker ("Note", "See also", "[2]", "A better way:"): nothing to cite alone."""
+    if len(text) > LABEL_CHARS or "\n" in text:
+        return False
+    return text.endswith(":") or not _SENTENCE_END.search(text) or not re.search(r"\w{2}", text)
+
+
+def _joins(text: str, group: list[_Block], block: _Block, max_chars: int, target: int) -> bool:
+    """Whether `block` continues the passage that `group` has begun (same section, still small enough)."""
+    last = group[-1]
+    if block.kind == "row" or last.kind == "row" or block.section != last.section:
+        return False
+    if block.end - group[0].start > max_chars:
+        return False
+    last_text, next_text = _content(text, last), _content(text, block)
+    if last.kind in {"paragraph", "code"} and any(b.kind == "item" for b in group):
+        return False  # a list, once over, does not take the paragraphs after it
+    if last.kind == "item" and not (last_text.endswith(":") and block.kind == "code"):
+        # items that are bare names run together ("- Wing IDE", "- PyCharm"); an item that says something is a
+        # passage of its own
+        return block.kind == "item" and _is_label(last_text) and _is_label(next_text)
+    if last.kind == "code":
+        return block.kind == "paragraph" and next_text[:1].islower()  # "is logically equivalent to saying:"
+    if last_text.endswith(":") or _is_label(last_text) or len(last_text) < SHORT_CHARS:
+        # a label or lead-in is read with what it introduces; a list only when its items are bare names (a
+        # list of statements stays one passage per item, each quotable on its own)
+        return block.kind != "item" or _is_label(next_text) or len(last_text) < SHORT_CHARS
+    if block.kind == "code":
+        return True  # code shows what the paragraph before it says
+    if block.kind == "paragraph" and target and len(last_text) < target and len(next_text) < target:
+        return block.end - group[0].start <= 2 * target
+    return False
+
+
+def tidy_blocks(text: str, blocks: list[_Block], max_chars: int = MAX_CHARS,
+                target: int | None = None, titles: frozenset = frozenset()) -> list[_Block]:
+    """Passage hygiene: no passage that is only a label, a marker or a lead-in.
+
+    A label or a paragraph ending with ":" is joined to the paragraph, short list or code it
+    introduces; runs of short items are one passage; short paragraphs of one section are joined
+    up to `target` characters. A label left alone at the end of its section joins the passage
+    before it; a bare marker ("[2]", "…") or a restated title or heading (a table of contents line)
+    that cannot join anything is dropped.
+    """
+    target = MERGE_TARGET if target is None else target
+    groups: list[list[_Block]] = []
+    for block in blocks:
+        if groups and _joins(text, groups[-1], block, max_chars, target):
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    merged: list[_Block] = []
+    for group in groups:
+        only = _content(text, group[0])
+        if len(group) == 1 and group[0].kind != "row" and _is_label(only):
+            previous = merged[-1] if merged else None
+            if (previous is not None and previous.kind != "row" and previous.section == group[0].section
+                    and group[0].end - previous.start <= max_chars and not only.endswith(":")):
+                previous.end = group[0].end
+                continue
+            if not re.search(r"\w{2}", only) or only.lower() in titles:
+                continue  # a bare marker, a title said again
+        kinds = {b.kind for b in group}
+        kind = group[0].kind if len(kinds) == 1 else "item" if "item" in kinds and "code" not in kinds else "paragraph"
+        merged.append(_Block(kind, group[0].start, group[-1].end, group[0].section, group[0].header))
+    return merged
 
 
 def _heading(line: str, fmt: str, lines, index: int):
