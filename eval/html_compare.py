@@ -79,10 +79,12 @@ def measure(convert, files: list[Path], quotes: list[str]) -> dict:
     passages = [(p, headings[p.doc_id]) for p in split_corpus(docs)]
     flat = [normalise(t) for t in texts]
     kept = [q for q in quotes if any(normalise(q) in t for t in flat)]
+    held = [normalise(p.text) for p, _ in passages]
+    in_one = [q for q in quotes if any(normalise(q) in t for t in held)]
     furniture = [p.text for p, heads in passages if is_furniture(p.text, heads)]
     short = [p.text for p, _ in passages if len(p.text.strip()) < SHORT]
     return {"files": len(files), "passages": len(passages), "short": len(short), "furniture": len(furniture),
-            "quotes": len(quotes), "kept": len(kept), "missing": [q for q in quotes if q not in kept],
+            "quotes": len(quotes), "kept": len(kept), "in_one": len(in_one), "missing": [q for q in quotes if q not in kept],
             "seconds": seconds, "furniture_samples": furniture, "short_samples": short,
             "max_chars": max((len(p.text) for p, _ in passages), default=0)}
 
@@ -108,14 +110,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     table = extractors()
     inputs = corpora_inputs()
-    print("| corpus | extractor | pages | passages | short < 40 | furniture | evidence kept | longest | seconds |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| corpus | extractor | pages | passages | short < 40 | furniture | evidence kept | quote in one passage "
+          "| longest | seconds |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     samples: list[str] = []
     for name, (files, quotes) in inputs.items():
         for ex in args.extractors.split(","):
             r = measure(table[ex], files, quotes)
             kept = f"{r['kept']}/{r['quotes']}" if r["quotes"] else "–"
-            print(f"| {name} | {ex} | {r['files']} | {r['passages']} | {r['short']} | {r['furniture']} | {kept} "
+            one = f"{r['in_one']}/{r['quotes']}" if r["quotes"] else "–"
+            print(f"| {name} | {ex} | {r['files']} | {r['passages']} | {r['short']} | {r['furniture']} | {kept} | {one} "
                   f"| {r['max_chars']} | {r['seconds']:.2f} |", flush=True)
             counts = Counter(r["furniture_samples"]).most_common(args.samples)
             samples.append(f"{name}/{ex}: furniture {[t[:50] for t, _ in counts]}; "

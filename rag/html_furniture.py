@@ -54,8 +54,8 @@ def is_furniture(node: Node, page_has_h1_outside: bool = True) -> bool:
         return True
     if _HIDDEN_STYLE.search(node.get("style")):
         return True
-    if tag == "aside" and _is_admonition(node):
-        return False
+    if tag == "aside" and (_is_admonition(node) or "footnote" in node.get("class").lower()):
+        return False  # an admonition or a footnote set aside in the article
     if tag == "header":
         # A page's own header holds its menus; one inside the article holds the article's title.
         return not (node.has_ancestor({"article", "main", "section"}) or any(n.tag == "h1" for n in node.iter()))
@@ -97,6 +97,9 @@ def is_inline_furniture(node: Node) -> bool:
             return True
         if "footnote" in classes and _FOOTNOTE_MARK.fullmatch(text):
             return True
+    if tag == "span" and re.search(r"\b(label|fn-backref)\b", node.get("class")):
+        if _FOOTNOTE_MARK.fullmatch(node.text().strip()):
+            return True  # a footnote's own number in front of its text
     if tag == "sup":
         text = node.text().strip()
         links = [a for a in node.iter() if a.tag == "a"]

@@ -12,7 +12,7 @@ from .sentences import sentence_spans
 CHUNKING_VERSION = "blocks-2+units-2"
 MAX_CHARS = 700
 LABEL_CHARS = 80  # a line this short without a sentence end is a label, not a passage
-SHORT_CHARS = 60  # a paragraph this short ("Yes.") is read with the one after it
+SHORT_CHARS = 40  # a paragraph this short ("Yes.") is read with the one after it
 MERGE_TARGET = 0  # short paragraphs of a section are joined up to about this size (0: never)
 EDGE_CHARS = 100  # a page's first or last passage this short, the same on most pages, is its header or footer
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -51,8 +51,13 @@ class _Block:
     header: str = ""  # table rows: the header and separator lines
 
 
-def split_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
+def split_document(doc: Document, max_chars: int = MAX_CHARS, furniture: frozenset = frozenset()) -> list[Passage]:
+    """The passages of one document; a first or last block whose `_edge_key` is in `furniture` is left out."""
     blocks = list(_blocks(doc))
+    while blocks and _edge_key(doc.text, blocks[-1]) in furniture:
+        blocks.pop()
+    while blocks and _edge_key(doc.text, blocks[0]) in furniture:
+        blocks.pop(0)
     titles = frozenset(t.lower() for t in [doc.title, *(t for b in blocks for t in b.section)])
     blocks = tidy_blocks(doc.text, blocks, max_chars, titles=titles)
     passages: list[Passage] = []
@@ -72,23 +77,26 @@ def split_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Passage]:
 
 
 def split_corpus(docs: list[Document], max_chars: int = MAX_CHARS) -> list[Passage]:
-    per_doc = [split_document(doc, max_chars) for doc in docs]
-    furniture = _repeated_edges(per_doc)
-    return [p for passages in per_doc for p in passages if _edge_key(p) not in furniture]
+    furniture = _repeated_edges(docs)
+    return [p for doc in docs for p in split_document(doc, max_chars, furniture)]
 
 
-def _edge_key(passage: Passage) -> str:
-    return re.sub(r"\d+", "0", " ".join(passage.text.lower().split())) if len(passage.text) < EDGE_CHARS else ""
+def _edge_key(text: str, block: _Block) -> str:
+    body = _content(text, block)
+    if block.kind == "row" or len(body) >= EDGE_CHARS or not _is_label(body):
+        return ""  # a sentence is content even when every page has it
+    return re.sub(r"\d+", "0", " ".join(body.lower().split()))
 
 
-def _repeated_edges(per_doc: list[list[Passage]]) -> set[str]:
-    """Short first or last passages that recur on at least half the pages (three or more): a site's page
+def _repeated_edges(docs: list[Document]) -> frozenset:
+    """Short first or last lines, not sentences, that recur on at least half the pages (three or more): a page
     header or footer ("This page last modified on …", "Part of the … suite"), digits aside."""
     counts: dict[str, int] = {}
-    for passages in per_doc:
-        for key in {_edge_key(p) for p in passages[:1] + passages[-1:]} - {""}:
+    for doc in docs:
+        blocks = list(_blocks(doc))
+        for key in {_edge_key(doc.text, b) for b in blocks[:1] + blocks[-1:]} - {""}:
             counts[key] = counts.get(key, 0) + 1
-    return {k for k, n in counts.items() if n >= 3 and n >= len(per_doc) / 2}
+    return frozenset(k for k, n in counts.items() if n >= 3 and n >= len(docs) / 2)
 
 
 def _lines(text: str, start: int):
@@ -102,7 +110,7 @@ def _blocks(doc: Document):
     """Yield the structural blocks of a document in order."""
     text = doc.text
     lines = list(_lines(text, doc.body_start))
-    h1_count = sum(1 for _, ln in lines if re.match(r"^#[ \t]", ln)) if doc.format == "markdown" else 0
+    h1_count = _h1_count(lines) if doc.format == "markdown" else 0
     path: list[tuple[int, str]] = []
     current: _Block | None = None
     in_fence = False
@@ -228,6 +236,8 @@ def tidy_blocks(text: str, blocks: list[_Block], max_chars: int = MAX_CHARS,
     target = MERGE_TARGET if target is None else target
     groups: list[list[_Block]] = []
     for block in blocks:
+        if block.kind != "row" and not re.search(r"\w{2}", _content(text, block)):
+            continue  # a bare marker: "[2]", "…", "|"
         if groups and _joins(text, groups[-1], block, max_chars, target):
             groups[-1].append(block)
         else:
@@ -241,12 +251,23 @@ def tidy_blocks(text: str, blocks: list[_Block], max_chars: int = MAX_CHARS,
                     and group[0].end - previous.start <= max_chars and not only.endswith(":")):
                 previous.end = group[0].end
                 continue
-            if not re.search(r"\w{2}", only) or only.lower() in titles:
-                continue  # a bare marker, a title said again
+            if only.lower() in titles:
+                continue  # a title or heading said again (a line of a table of contents)
         kinds = {b.kind for b in group}
         kind = group[0].kind if len(kinds) == 1 else "item" if "item" in kinds and "code" not in kinds else "paragraph"
         merged.append(_Block(kind, group[0].start, group[-1].end, group[0].section, group[0].header))
     return merged
+
+
+def _h1_count(lines) -> int:
+    """Level-one headings outside fenced code (where "# " starts a shell comment)."""
+    count, fence = 0, False
+    for _, line in lines:
+        if _FENCE.match(line):
+            fence = not fence
+        elif not fence and re.match(r"^#[ \t]", line):
+            count += 1
+    return count
 
 
 def _heading(line: str, fmt: str, lines, index: int):
