@@ -63,7 +63,7 @@ def split_document(doc: Document, max_chars: int = MAX_CHARS, furniture: frozens
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for block in blocks:
-        for start, end in _fit(doc.text, block.start, block.end, max_chars):
+        for start, end in _fit(doc.text, block.start, block.end, max_chars, block.kind == "code"):
             body = doc.text[start:end]
             text = f"{block.header}\n{body}" if block.header and len(block.header) + len(body) < max_chars else body
             section = " > ".join(block.section)
@@ -284,14 +284,16 @@ def _heading(line: str, fmt: str, lines, index: int):
     return None
 
 
-def _fit(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Trim a block to its content and split it at sentence ends until every piece fits."""
+def _fit(text: str, start: int, end: int, max_chars: int, code: bool = False) -> list[tuple[int, int]]:
+    """Trim a block to its content and split it at sentence ends (code: at line ends) until every piece fits."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     if end - start <= max_chars:
         return [(start, end)]
+    if code:
+        return _cut_lines(text, start, end, max_chars)
     pieces: list[tuple[int, int]] = []
     for s, e in sentence_spans(text[start:end]):
         s, e = s + start, e + start
@@ -301,6 +303,27 @@ def _fit(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int
             pieces.append((s, e))
         else:
             pieces.extend(_cut_long_sentence(text, s, e, max_chars))
+    return pieces
+
+
+def _cut_lines(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """A long code block in pieces of whole lines, cut at a blank line when one is near."""
+    pieces: list[tuple[int, int]] = []
+    while end - start > max_chars:
+        window = text[start:start + max_chars]
+        cut = window.rfind("\n\n")
+        if cut < max_chars // 2:
+            cut = window.rfind("\n")
+        if cut <= 0:
+            pieces.extend(_cut_long_sentence(text, start, start + max_chars, max_chars))
+            start += max_chars
+        else:
+            pieces.append((start, start + cut))
+            start += cut
+        while start < end and text[start] == "\n":  # a line keeps its indentation
+            start += 1
+    if end > start:
+        pieces.append((start, end))
     return pieces
 
 

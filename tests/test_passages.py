@@ -178,3 +178,14 @@ def test_a_footer_repeated_on_every_page_is_no_passage():
     assert [p.text for p in passages] == [f"Paragraph {i} tells something useful about topic {i}." for i in range(1, 5)]
     alone = split_document(docs[0])
     assert "last modified" in alone[-1].text, "one page alone cannot tell its footer from its content"
+
+
+def test_a_long_code_block_is_cut_between_lines():
+    lines = [f"    result_{i} = compute(value_{i}, factor={i})  # step {i}" for i in range(40)]
+    doc = _md("# Code\n\n## Loop\n\n```\ndef run():\n" + "\n".join(lines) + "\n```\n")
+    passages = split_document(doc)
+    assert len(passages) > 1 and all(len(p.text) <= MAX_CHARS for p in passages)
+    _verbatim(doc, passages)
+    for p in passages:
+        for line in p.text.splitlines():
+            assert line in ("```", "def run():") or line in lines, f"a code line was cut: {line!r}"
