@@ -13,7 +13,7 @@ CHUNKING_VERSION = "blocks-2+units-2"
 MAX_CHARS = 700
 LABEL_CHARS = 80  # a line this short without a sentence end is a label, not a passage
 SHORT_CHARS = 40  # a paragraph this short ("Yes.") is read with the one after it
-MERGE_TARGET = 0  # short paragraphs of a section are joined up to about this size (0: never)
+MERGE_TARGET = 300  # short paragraphs of a section are joined up to about this size (0: never)
 EDGE_CHARS = 100  # a page's first or last passage this short, the same on most pages, is its header or footer
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 

@@ -138,7 +138,8 @@ Never fly near power lines, airports or roads.
 """
 
 
-def test_no_passage_is_only_a_label_or_marker():
+def test_no_passage_is_only_a_label_or_marker(monkeypatch):
+    monkeypatch.setattr("rag.passages.MERGE_TARGET", 0)  # labels alone, without joining short paragraphs
     doc = _md(HYGIENE)
     passages = split_document(doc)
     _verbatim(doc, passages)
@@ -162,7 +163,8 @@ def test_a_shell_comment_in_code_is_not_a_heading():
     assert {p.section for p in passages} == {"Restoring"}, "the only real H1 is the title, left out of paths"
 
 
-def test_blocks_of_a_joined_passage_are_its_sentences():
+def test_blocks_of_a_joined_passage_are_its_sentences(monkeypatch):
+    monkeypatch.setattr("rag.passages.MERGE_TARGET", 0)
     doc = _md(HYGIENE)
     names = split_document(doc)[1]
     assert split_sentences(names.text) == ["Popular beginner kites include:", "Delta", "Diamond", "Sled"]
@@ -189,3 +191,18 @@ def test_a_long_code_block_is_cut_between_lines():
     for p in passages:
         for line in p.text.splitlines():
             assert line in ("```", "def run():") or line in lines, f"a code line was cut: {line!r}"
+
+
+def test_short_paragraphs_of_a_section_join_up_to_the_target():
+    from rag.passages import MERGE_TARGET
+    short = ["Kites need wind.", "A sled kite has no spars.", "Deltas climb steeply in a light breeze.",
+             "Box kites are stable in gusts but rather heavy to carry."]
+    long = "Line tension tells you how hard the wind pulls; " * 8
+    doc = _md("# Kites\n\n## Types\n\n" + "\n\n".join(short) + "\n\n" + long.strip() + "\n\n## Wind\n\n"
+              "Gusts are harder than steady wind.\n\nA windsock shows the direction.\n")
+    passages = split_document(doc)
+    _verbatim(doc, passages)
+    assert passages[0].text == "\n\n".join(short), "short paragraphs of one section are one passage"
+    assert passages[1].text == long.strip(), "a paragraph over the target stays alone"
+    assert [p.section for p in passages] == ["Types", "Types", "Wind"], "never across sections"
+    assert all(len(p.text) <= 2 * MERGE_TARGET for p in passages if "\n\n" in p.text)
