@@ -260,14 +260,15 @@ def tidy_blocks(text: str, blocks: list[_Block], max_chars: int = MAX_CHARS,
 
 
 def _h1_count(lines) -> int:
-    """Level-one headings outside fenced code (where "# " starts a shell comment)."""
-    count, fence = 0, False
+    """Distinct level-one headings outside fenced code (where "# " starts a shell comment); an HTML page's
+    heading said again after a labelled part (see html_text) counts once."""
+    seen, fence = set(), False
     for _, line in lines:
         if _FENCE.match(line):
             fence = not fence
         elif not fence and re.match(r"^#[ \t]", line):
-            count += 1
-    return count
+            seen.add(line.strip())
+    return len(seen)
 
 
 def _heading(line: str, fmt: str, lines, index: int):

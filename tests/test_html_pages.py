@@ -217,3 +217,20 @@ def test_hostile_nesting_is_bounded(tmp_path, page):
     text, _ = html_to_markdown(page)
     assert time.perf_counter() - started < 20
     assert len(text) < 2_000_000
+
+
+ACCORDION = """<html><head><title>Shipping</title></head><body><main><h1>Shipping help</h1>
+<details><summary>How long does delivery take?</summary><p>Parcels arrive within three working days.</p></details>
+<div class="faq-item"><div class="faq-question">Do you ship abroad?</div>
+<div class="faq-answer"><p>We ship to every country of the European Union.</p></div></div>
+<p>Questions not answered here go to the help desk by e-mail.</p>
+</main></body></html>"""
+
+
+def test_faq_accordion_questions_head_their_answers(tmp_path):
+    doc, passages = _load(tmp_path, "shipping.html", ACCORDION)
+    sections = {p.text: p.section for p in passages}
+    assert sections["Parcels arrive within three working days."] == "How long does delivery take?"
+    assert sections["We ship to every country of the European Union."] == "Do you ship abroad?"
+    assert sections["Questions not answered here go to the help desk by e-mail."] == "", \
+        "text after the questions is back in the page's own section"
