@@ -3,7 +3,9 @@
     python -m eval.html_compare [--extractors reducer,trafilatura,readability] [--samples 3]
 
 Runs over the HTML corpora of eval/corpora.toml (whose eval sets give the evidence quotes) and a few
-other page families installed with the same Debian packages (no eval set: passages only).
+other page families installed with the same Debian packages (no eval set: passages only). trafilatura
+and readability-lxml are not dependencies of rag: pip install them to compare. Results and the
+decision: eval/html_extractors.md.
 """
 from __future__ import annotations
 
@@ -116,7 +118,11 @@ def main(argv: list[str] | None = None) -> None:
     samples: list[str] = []
     for name, (files, quotes) in inputs.items():
         for ex in args.extractors.split(","):
-            r = measure(table[ex], files, quotes)
+            try:
+                r = measure(table[ex], files, quotes)
+            except ImportError as exc:  # the other extractors are not dependencies of rag
+                print(f"| {name} | {ex} | skipped: {exc.name} is not installed (pip install {exc.name}) |")
+                continue
             kept = f"{r['kept']}/{r['quotes']}" if r["quotes"] else "–"
             one = f"{r['in_one']}/{r['quotes']}" if r["quotes"] else "–"
             print(f"| {name} | {ex} | {r['files']} | {r['passages']} | {r['short']} | {r['furniture']} | {kept} | {one} "
