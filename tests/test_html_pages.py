@@ -234,3 +234,25 @@ def test_faq_accordion_questions_head_their_answers(tmp_path):
     assert sections["We ship to every country of the European Union."] == "Do you ship abroad?"
     assert sections["Questions not answered here go to the help desk by e-mail."] == "", \
         "text after the questions is back in the page's own section"
+
+
+def test_cli_answers_a_handwritten_faq_from_the_answer_not_the_question_list(tmp_path):
+    """End to end: the list of links to the questions used to be quoted as the answer."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import subprocess_env
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "faq.html").write_text(HANDWRITTEN_FAQ, encoding="utf-8")
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "--json", "Can I fly a kite in the rain?"],
+                         capture_output=True, text=True, env=env, timeout=240)
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    top = answer["citations"][0]
+    assert top["section"].endswith("(2) Can I fly a kite in the rain?")
+    assert top["text"].startswith("Never fly in rain or near power lines")
+    assert "Home" not in answer["answer"] and "?" not in answer["answer"]
