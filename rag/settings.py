@@ -119,10 +119,10 @@ class Settings:
     # weighted by its rarity in English). `python -m eval.calibrate --write` refits them on the dev cases of
     # every corpus of eval/corpora.toml and shifts the decision until each corpus, judged by a model fitted
     # without it, answers the floor share of its answerable dev questions (leave-one-corpus-out).
-    # Fitted on: dev cases of home, python-faq, sqlite, debian-reference, git; features top, agreement; answered floor 95%
-    answer_bias: float = -5.394  # intercept of the answerability decision
-    answer_top_weight: float = 11.503  # weight of the best passage score
-    answer_agreement_weight: float = 3.407  # weight of the agreement of the keyword and dense rankings
+    # Fitted on: dev cases of home, python-faq, sqlite, debian-reference, git; features top; answered floor 95%
+    answer_bias: float = -5.132  # intercept of the answerability decision
+    answer_top_weight: float = 13.344  # weight of the best passage score
+    answer_agreement_weight: float = 0.000  # weight of the agreement of the keyword and dense rankings
     answer_coverage_weight: float = 0.000  # weight of rarity-weighted coverage; 0 = not weighed (no measured gain)
     max_citations: int = 3  # passages an answer may cite
     max_sentences: int = 5  # sentences in an answer
