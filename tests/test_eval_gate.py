@@ -9,7 +9,8 @@ import tomllib
 from conftest import CORPUS, ROOT, subprocess_env
 from eval.runner import run_eval
 
-THRESHOLDS = tomllib.loads((ROOT / "eval" / "thresholds.toml").read_text(encoding="utf-8"))["floors"]
+GATES = tomllib.loads((ROOT / "eval" / "thresholds.toml").read_text(encoding="utf-8"))
+THRESHOLDS = GATES["floors"]
 
 
 def test_eval_meets_thresholds(assistant, article_settings, tmp_path):
@@ -39,3 +40,37 @@ def test_rag_eval_baseline_prints_both_columns(tmp_path):
     assert steps[0] == "dense only" and steps[-1].endswith("(= system)")
     assert results["ablation"][-1]["hit@1"] == results["system"]["summary"]["hit@1"]
     assert "## Ablation" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_every_corpus_meets_its_floors(tmp_path_factory):
+    """`rag eval --all`: each corpus of eval/corpora.toml (the article and four Debian doc sets) above its floors."""
+    from eval.corpora import load_catalogue
+    from eval.multi import run_corpora
+
+    catalogue = load_catalogue()
+    missing = {name: c.missing()[0] for name, c in catalogue.items() if c.missing()}
+    assert not missing, f"install the Debian doc packages (`make test` does): {missing}"
+    assert set(GATES["corpora"]) == set(catalogue), "every corpus has its floors"
+    out = tmp_path_factory.mktemp("corpora")
+    results = run_corpora(out_dir=out, progress=False)
+    below = {}
+    for name, floors in GATES["corpora"].items():
+        summary = results["corpora"][name]["summary"]
+        below.update({f"{name} {m}": (round(summary[m], 4), floor) for m, floor in floors.items() if summary[m] < floor})
+    assert not below, f"metrics below their floors (measured, floor): {below}"
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Test split (never tuned on)" in report and all(f" {name} (" in report for name in catalogue)
+
+
+def test_rag_eval_all_prints_a_column_per_corpus(tmp_path):
+    env = subprocess_env(RAG_DATA_DIR=str(tmp_path / "unused"))
+    out = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--corpora", "home", "--split", "test",
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "| metric | home (" in out.stdout and "| mean |" in out.stdout.splitlines()[0]
+    results = json.loads((tmp_path / "out" / "corpora" / "results.json").read_text(encoding="utf-8"))
+    assert {r["split"] for r in results["corpora"]["home"]["cases"]} == {"test"}
+    bad = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--corpora", "nowhere", "--out", str(tmp_path)],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and "unknown corpus 'nowhere'" in bad.stderr and "Traceback" not in bad.stderr
