@@ -164,3 +164,19 @@ def test_with_auth_an_openai_client_passes_user_colon_password_as_its_key(assist
                 client(served.url, api_key=key or "unused").models.list()
         basic = "Basic " + base64.b64encode(b"reader:s3cret").decode()
         assert client(served.url, default_headers={"Authorization": basic}).models.list().data[0].id == "rag"
+
+
+def test_mounted_into_a_site_v1_and_the_widget_move_under_its_path(assistant):
+    from fastapi import FastAPI
+
+    from rag.web import mount
+
+    site = FastAPI()
+    mount(site, path="/ask", assistant=variant(assistant, api_rate_limit=0))
+    with ServedInThread(site) as served:
+        reply = client(served.url + "/ask").chat.completions.create(
+            model="rag", messages=[{"role": "user", "content": QUESTION}])
+        assert reply.citations and "[1]" in reply.choices[0].message.content
+        with urllib.request.urlopen(served.url + "/ask/widget.js", timeout=30) as response:
+            assert response.headers["Content-Type"].startswith("text/javascript")
+            assert b'"v1/chat/completions"' in response.read(), "the widget asks beside where it was loaded from"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -58,9 +59,12 @@ def blog_page(script_tag: str) -> str:
             f"{script_tag}</body></html>")
 
 
-@pytest.fixture(scope="module")
-def sites(assistant):
-    """(the rag site, the blog): the blog's origin http://127.0.0.1:<port> is the one RAG_CORS_ORIGINS lists."""
+@contextmanager
+def widget_sites(assistant):
+    """(the rag site, the blog): the blog's origin http://127.0.0.1:<port> is the one RAG_CORS_ORIGINS lists.
+
+    The blog's "/" loads the widget with one script tag; "/styled.html" sets its options.
+    """
     from rag.assistant import Assistant
     from rag.web import create_app
 
@@ -76,6 +80,12 @@ def sites(assistant):
             pages["/styled.html"] = blog_page(f'{script} data-title="Ask our guide" data-position="left" '
                                               'data-colour="#ffd700"></script>')
             yield served, blog
+
+
+@pytest.fixture(scope="module")
+def sites(assistant):
+    with widget_sites(assistant) as both:
+        yield both
 
 
 def open_page(browser, url: str, width: int, height: int):
@@ -204,3 +214,39 @@ def test_a_page_from_an_origin_not_listed_is_refused(browser, sites):
     assert any("CORS" in line for line in console), console
     page.close()
     assert not errors, errors
+
+
+HOSTILE = """---
+title: Tomatoes <img src=x onerror="window.__xss='title'">
+---
+
+# Watering <script>window.__xss='heading'</script>
+
+Water tomato plants deeply twice a week <img src=x onerror="window.__xss='passage'"> and mulch the soil to keep it moist <script>window.__xss='script'</script>.
+"""
+
+
+def test_markup_from_an_article_or_a_question_stays_text_in_the_host_page(browser, embedder, tmp_path):
+    from rag.assistant import Assistant
+    from rag.ingest import ingest
+    from rag.settings import Settings
+    from rag.store import PassageStore
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "tomatoes.md").write_text(HOSTILE, encoding="utf-8")
+    settings = Settings(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data")
+    store = PassageStore(settings)
+    ingest(settings, store=store, embedder=embedder, progress=False)
+    with widget_sites(Assistant(settings, store, embedder)) as (_, blog):
+        page, errors = open_page(browser, f"http://127.0.0.1:{blog.port}/", 1280, 800)
+        page.get_by_role("button", name="Ask the articles").click()
+        ask(page, 'How often should tomato plants be watered? <img src=x onerror="window.__xss=1">', 0)
+        page.locator(".sources summary").first.click()
+        shown = page.locator(".log").inner_text()
+        assert "<img src=x onerror=\"window.__xss='passage'\">" in shown and "[1]" in shown
+        assert "<img src=x onerror=\"window.__xss=1\">" in shown, "the question is shown as typed"
+        assert "Tomatoes <img src=x" in shown, "the title too"
+        assert page.evaluate("window.__xss") is None, "no injected script ran"
+        assert page.evaluate(f"{ROOT}.querySelectorAll('img, script').length") == 0
+        page.close()
+        assert not errors, errors
