@@ -44,9 +44,10 @@ def build_server(assistant) -> MCPServer:
                 for meta in assistant.store.stored().values() if meta.get("doc_id")}
     titles = sorted(set(articles.values()))
     named = "; ".join(titles[:TITLES_SHOWN]) + ("; …" if len(titles) > TITLES_SHOWN else "")
+    count = f"{len(articles)} article{'' if len(articles) == 1 else 's'}"
     server = MCPServer(name="rag", log_level="WARNING",
-                       instructions=f"Cited answers from {len(articles)} articles ({named}). Call `ask` for "
-                                    "questions they may cover and keep the [n] markers and sources in your reply.")
+                       instructions=f"Cited answers from {count} ({named}). Call `ask` for questions they may "
+                                    "cover and keep the [n] markers and sources in your reply.")
 
     @server.tool(name="ask", description=ASK)
     def ask(question: Annotated[str, Field(description="the question in plain words, at most 4,000 characters")]
