@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import pytest
@@ -39,9 +40,10 @@ def test_an_mcp_client_asks_and_reads_the_articles(small_corpus, tmp_path):
         article = await session.read_resource("rag://articles/gardening.md")
         return tools, answered, refused, empty, resources, article
 
-    with open(tmp_path / "server.log", "w") as log:
-        tools, answered, refused, empty, resources, article = anyio.run(
-            talk, small_corpus, tmp_path / "data", log, conversation)
+    # In a thread of its own: the session's Playwright browser keeps an event loop running in this one.
+    with open(tmp_path / "server.log", "w") as log, ThreadPoolExecutor(1) as thread:
+        tools, answered, refused, empty, resources, article = thread.submit(
+            anyio.run, talk, small_corpus, tmp_path / "data", log, conversation).result(timeout=300)
     server_log = (tmp_path / "server.log").read_text()
 
     assert [t.name for t in tools] == ["ask"] and list(tools[0].input_schema["properties"]) == ["question"]
