@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", help="port (default: 7860, or RAG_PORT)")
     p.set_defaults(run=_serve)
 
+    p = sub.add_parser("mcp", parents=[common], help="answer an AI assistant over MCP (stdio): tool ask, articles")
+    p.set_defaults(run=_mcp)
+
     p = sub.add_parser("feedback", help="readers' 👍/👎 on answers")
     fb = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     e = fb.add_parser("export", parents=[common], help="turn the 👎 answers into draft eval cases (JSONL)")
@@ -120,6 +123,17 @@ def _serve(args) -> int:
     from .web import serve
 
     return serve(_settings(args, host=args.host, port=args.port))
+
+
+def _mcp(args) -> int:
+    try:
+        import mcp  # noqa: F401  (an optional extra)
+    except ImportError:
+        _error("`rag mcp` needs the MCP SDK: pip install 'rag[mcp]' (or: pip install 'mcp>=2')")
+        return EXIT_BAD_INPUT
+    from .mcp_server import serve
+
+    return serve(_settings(args))
 
 
 def _feedback_export(args) -> int:

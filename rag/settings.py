@@ -147,6 +147,7 @@ class Settings:
     trusted_proxies: str = ""  # comma-separated proxy addresses whose X-Forwarded-For is believed; empty = none
     allowed_hosts: str = ""  # comma-separated Host names served besides loopback ("*.example.org"; "*" = any)
     auth: str = ""  # "user:password": the chat and the API ask for these (HTTP basic auth); empty = open
+    cors_origins: str = ""  # comma-separated origins (https://blog.example.org) whose pages may call the API; "*" = any
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
     feedback_max_bytes: int = 10_000_000  # the 👍/👎 log stops taking entries at this size, with a warning
     feedback_per_minute: int = 60  # 👍/👎 entries a process writes per minute at most, the rest dropped; 0 = no limit
