@@ -60,11 +60,14 @@ def score_case(case: EvalCase, answer, hits, latency_ms: float, all_passages: di
         ids = [h.passage.id for h in retrieved]
         rank = next((i + 1 for i, h in enumerate(retrieved) if case.holds_evidence(h.passage.text)), None)
         found = set().union(*(case.quotes_in(h.passage.text) for h in retrieved)) if retrieved else set()
+        # A pipeline whose chunks cut every evidence quote apart has no expected passage (llama-index's
+        # metrics refuse an empty list): it cannot find the evidence, so it scores 0.
+        ranked = bool(expected and ids)
         record.update(
             rank=rank,
-            hit1=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:1]).score,
-            hit3=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:3]).score,
-            mrr=MRR().compute(expected_ids=expected, retrieved_ids=ids).score,
+            hit1=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:1]).score if ranked else 0.0,
+            hit3=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:3]).score if ranked else 0.0,
+            mrr=MRR().compute(expected_ids=expected, retrieved_ids=ids).score if ranked else 0.0,
             recall5=len(found) / len(case.evidence),
             all5=float(len(found) == len(case.evidence)),
             answered=float(not answer.refused),
