@@ -1,0 +1,89 @@
+"""Answer from a list: its lead-in (or its section) as the items' subject, the closest items, how many there are,
+and the rest one click away in Sources."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import joining
+from .answer_plan import Entry, Plan
+from .document_order import ListContext
+from .passages import Passage
+from .quote_groups import Group, grow, leads, units_of
+from .quote_kinds import label_of
+
+LIST_ALL = 6  # a list this short is shown whole when the reader asks for a list
+LIST_SHOWN = 3  # from a longer list, at least this many of the closest items are shown
+LIST_CITED = 10  # items shown or pointed at in Sources, at most
+
+
+@dataclass
+class ListAnswer:
+    """What the chosen sentences took from one list: maybe its lead-in, some of its items."""
+    context: ListContext
+    lead: tuple[int, Group] | None = None  # (hit, group) of the lead-in, when a chosen sentence was (or led to) it
+    items: list[tuple[int, Group]] = field(default_factory=list)
+
+
+def has_subject(passage: Passage) -> bool:
+    """The item names its own subject: a label ("Listen actively: …"), or it opens with the lead-in it carries."""
+    return bool(label_of(passage.text)) or leads(units_of(passage), 0)
+
+
+def needs_block(answer: ListAnswer, plan: Plan, wants_list: bool) -> bool:
+    """Shown as a list (lead-in or section, count, bullets) rather than as one sentence among others."""
+    passages = [plan.hits[h].passage for h, _ in answer.items]
+    return (answer.lead is not None or len(answer.items) >= 2 or not all(has_subject(p) for p in passages)
+            or (wants_list and len(answer.context.items) >= 2))
+
+
+def _heading(passage: Passage) -> str:
+    return passage.section.split(" > ")[-1] if passage.section else passage.source
+
+
+def place_list(plan: Plan, answer: ListAnswer, noun: str, wants_list: bool, how: bool) -> None:
+    """Append the list block's entries to the plan."""
+    items = list(answer.context.items)
+    score = max((plan.hits[h].score for h, _ in answer.items), default=plan.hits[answer.lead[0]].score
+                if answer.lead else 0.0)
+    lead = answer.lead
+    chosen = {plan.hits[h].passage.id: (h, g) for h, g in answer.items}
+    for entry in [e for e in plan.entries if e.kind == "quote" and not e.bullet]:
+        passage = plan.hits[entry.hit].passage
+        if any(p.id == passage.id for p in items):  # quoted on its own earlier: it joins its list
+            plan.entries.remove(entry)
+            chosen.setdefault(passage.id, (entry.hit, Group(entry.lo, entry.hi)))
+    shown_ids = [p.id for p in items if p.id in chosen]
+    if wants_list or answer.lead is not None:
+        retrieved = {h.passage.id for h in plan.hits}
+        if len(items) <= LIST_ALL:
+            shown_ids = [p.id for p in items]
+        else:
+            for p in items:
+                if len(shown_ids) < LIST_SHOWN and p.id in retrieved and p.id not in shown_ids:
+                    shown_ids.append(p.id)
+            for p in items:
+                if len(shown_ids) < LIST_SHOWN and p.id not in shown_ids:
+                    shown_ids.append(p.id)
+    head = len(plan.entries)
+    if lead is not None and plan.add(*lead) is None:
+        lead = None  # it said again what the answer already says: the section names the items' subject instead
+    shown = 0
+    for p in items:
+        if p.id not in shown_ids:
+            continue
+        hit, group = chosen.get(p.id) or (plan.hit_index(p, score), grow(p, units_of(p), 0, how))
+        if group is not None and plan.add(hit, group, bullet=True) is not None:
+            shown += 1
+    if not shown:
+        del plan.entries[head:]
+        return
+    shown_set = {plan.hits[e.hit].passage.id for e in plan.entries[head:] if e.kind == "quote" and e.bullet}
+    rest = [p for p in items if p.id not in shown_set]
+    if len(items) > 1:
+        count = joining.list_count(len(items), noun, shown, "" if lead is not None else _heading(items[0]))
+        plan.entries.insert(head, Entry("line", text=count))
+    elif lead is None:
+        plan.entries.insert(head, Entry("line", text=joining.under_section(_heading(items[0]))))
+    pointed = [plan.hit_index(p, score) for p in rest[: max(LIST_SHOWN, LIST_CITED - shown)]]
+    if rest:
+        plan.entries.append(Entry("rest", text=joining.rest_in_sources(len(rest), len(pointed)), rest=pointed))
