@@ -10,8 +10,8 @@ from .answer_types import Answer, Citation
 from .joining import JOINING_LINE, inline
 from .question_forms import asks_how, asks_yes_or_no
 from .question_parts import question_parts
-from .quote_groups import Unit, asks, completion_needed, leads, text_units
-from .quote_kinds import about_document, is_question_or_heading, is_yes_or_no, label_of, same_advice, words
+from .quote_groups import Unit, asks, completion_needed, cuts_list, leads, leans_back, text_units
+from .quote_kinds import about_document, is_question_or_heading, is_yes_or_no, names_its_subject, same_advice, words
 
 KINDS = ("about-document", "question-or-heading", "scrap", "dangling-lead-in", "subjectless-item",
          "missing-completion", "missing-command", "repeat", "passage-cited-twice", "list-uncounted",
@@ -155,14 +155,14 @@ def _quote_defects(piece: Piece, read: list[Piece], i: int) -> list[Defect]:
         out.append(Defect("question-or-heading", piece.text))
     if not any(u.code for u in span) and c.kind != "row" and len(words(" ".join(u.text for u in prose))) < 3:
         out.append(Defect("scrap", piece.text))
-    if leads(units, piece.hi) and not _introduced(piece, read, i, units):
+    if (leads(units, piece.hi) and not _introduced(piece, read, i, units)) or cuts_list(units, piece.lo, piece.hi):
         out.append(Defect("dangling-lead-in", piece.text))
     quoted = _quoted_units(c, read)
     if piece.hi + 1 < len(units) and completion_needed(units, piece.hi + 1) and piece.hi + 1 not in quoted:
         out.append(Defect("missing-completion", piece.text))
-    if piece.lo > 0 and completion_needed(units, piece.lo) and piece.lo - 1 not in quoted:
+    if leans_back(units, piece.lo) and piece.lo - 1 not in quoted:
         out.append(Defect("missing-completion", piece.text))
-    if c.kind == "item" and not (piece.lo == 0 and (label_of(c.text) or leads(units, 0))) \
+    if c.kind == "item" and not (piece.lo == 0 and names_its_subject(c.text)) \
             and not _subject_before(read, i):
         out.append(Defect("subjectless-item", piece.text))
     return out

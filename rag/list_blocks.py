@@ -2,14 +2,15 @@
 and the rest one click away in Sources."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import joining
 from .answer_plan import Entry, Plan
 from .document_order import ListContext
 from .passages import Passage
-from .quote_groups import Group, grow, leads, units_of
-from .quote_kinds import label_of
+from .quote_groups import Group, grow, units_of
+from .quote_kinds import completes_previous, names_its_subject
 
 LIST_ALL = 6  # a list this short is shown whole when the reader asks for a list
 LIST_SHOWN = 3  # from a longer list, at least this many of the closest items are shown
@@ -25,8 +26,7 @@ class ListAnswer:
 
 
 def has_subject(passage: Passage) -> bool:
-    """The item names its own subject: a label ("Listen actively: …"), or it opens with the lead-in it carries."""
-    return bool(label_of(passage.text)) or leads(units_of(passage), 0)
+    return names_its_subject(passage.text)
 
 
 def needs_block(answer: ListAnswer, plan: Plan, wants_list: bool) -> bool:
@@ -53,7 +53,8 @@ def place_list(plan: Plan, answer: ListAnswer, noun: str, wants_list: bool, how:
             plan.entries.remove(entry)
             chosen.setdefault(passage.id, (entry.hit, Group(entry.lo, entry.hi)))
     shown_ids = [p.id for p in items if p.id in chosen]
-    if wants_list or answer.lead is not None:
+    main = wants_list or answer.lead is not None  # the list is the answer: shown whole when short
+    if main:
         retrieved = {h.passage.id for h in plan.hits}
         if len(items) <= LIST_ALL:
             shown_ids = [p.id for p in items]
@@ -64,26 +65,42 @@ def place_list(plan: Plan, answer: ListAnswer, noun: str, wants_list: bool, how:
             for p in items:
                 if len(shown_ids) < LIST_SHOWN and p.id not in shown_ids:
                     shown_ids.append(p.id)
+    for i in range(len(items) - 1, 0, -1):  # "Otherwise, …" leans on the item before it
+        if items[i].id in shown_ids and items[i - 1].id not in shown_ids and completes_previous(items[i].text):
+            shown_ids.append(items[i - 1].id)
     head = len(plan.entries)
     if lead is not None and plan.add(*lead) is None:
         lead = None  # it said again what the answer already says: the section names the items' subject instead
-    shown = 0
     for p in items:
         if p.id not in shown_ids:
             continue
         hit, group = chosen.get(p.id) or (plan.hit_index(p, score), grow(p, units_of(p), 0, how))
-        if group is not None and plan.add(hit, group, bullet=True) is not None:
-            shown += 1
-    if not shown:
+        if group is not None:
+            plan.add(hit, group, bullet=True)
+    shown_set = {plan.hits[e.hit].passage.id for e in plan.entries[head:] if e.kind == "quote" and e.bullet}
+    if not shown_set:  # every item it would show is shown already (another part's block): nothing to add
         del plan.entries[head:]
         return
-    shown_set = {plan.hits[e.hit].passage.id for e in plan.entries[head:] if e.kind == "quote" and e.bullet}
     rest = [p for p in items if p.id not in shown_set]
-    if len(items) > 1:
-        count = joining.list_count(len(items), noun, shown, "" if lead is not None else _heading(items[0]))
-        plan.entries.insert(head, Entry("line", text=count))
-    elif lead is None:
+    total = sum(item_count(p) for p in items)
+    if main or len(shown_set) >= 2:
+        shown_items = total - sum(item_count(p) for p in rest)
+        if total > 1:
+            line = joining.list_count(total, noun, shown_items, "" if lead is not None else _heading(items[0]))
+            plan.entries.insert(head, Entry("line", text=line))
+        elif lead is None:
+            plan.entries.insert(head, Entry("line", text=joining.under_section(_heading(items[0]))))
+        pointed = rest[: max(LIST_SHOWN, LIST_CITED - len(shown_set))]
+        if rest:
+            line = joining.rest_in_sources(sum(item_count(p) for p in rest), sum(item_count(p) for p in pointed))
+            plan.entries.append(Entry("rest", text=line, rest=[plan.hit_index(p, score) for p in pointed]))
+    elif lead is None:  # one item, not a list answer: its section names its subject
         plan.entries.insert(head, Entry("line", text=joining.under_section(_heading(items[0]))))
-    pointed = [plan.hit_index(p, score) for p in rest[: max(LIST_SHOWN, LIST_CITED - shown)]]
-    if rest:
-        plan.entries.append(Entry("rest", text=joining.rest_in_sources(len(rest), len(pointed)), rest=pointed))
+
+
+_ITEM_LINE = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])[ \t]", re.MULTILINE)
+
+
+def item_count(passage: Passage) -> int:
+    """The list items a passage holds: one, or more when short items were joined into one passage."""
+    return 1 + len(_ITEM_LINE.findall(passage.text, 1))

@@ -2,14 +2,16 @@
 or negates it, what its lead-in introduces, and (for a "how" question) the passage's command lines."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .passages import Passage
-from .quote_kinds import (about_document, completes_previous, is_code, is_lead_in, is_question_or_heading, is_scrap,
-                          is_yes_or_no, words)
+from .quote_kinds import (about_document, completes_previous, is_code, is_label, is_lead_in, is_question_or_heading,
+                          is_scrap, is_yes_or_no, words)
 from .sentences import sentence_spans
 
 WHOLE_ITEM_CHARS = 300  # a list item up to this long is quoted whole: its label ("Listen actively:") is its subject
+_ITEM_MARK = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+$", re.MULTILINE)  # what precedes an item's text on its line
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", "\"", "”", "'", "’", ")", "]")
 
 
@@ -20,6 +22,7 @@ class Unit:
     end: int
     text: str
     code: bool
+    item: bool = False  # a list item inside the passage ("…include:\n- a\n- b")
 
 
 def answer_units(text: str, kind: str) -> list[tuple[int, int]]:
@@ -39,7 +42,9 @@ def units_of(passage: Passage) -> list[Unit]:
 
 def text_units(text: str, kind: str) -> list[Unit]:
     """The quotable units of a passage's text (of the given kind), in order."""
-    return [Unit(s, e, text[s:e], kind == "code" or is_code(text[s:e])) for s, e in answer_units(text, kind)]
+    return [Unit(s, e, text[s:e], kind == "code" or is_code(text[s:e]),
+                 _ITEM_MARK.search(text, text.rfind("\n", 0, s) + 1, s) is not None and s > 0)
+            for s, e in answer_units(text, kind)]
 
 
 def headings_of(passage: Passage) -> tuple[str, ...]:
@@ -80,6 +85,22 @@ def completion_needed(units: list[Unit], i: int) -> bool:
     return not unit.code and completes_previous(unit.text) and not about_document(unit.text) and not asks(unit)
 
 
+def leans_back(units: list[Unit], i: int) -> bool:
+    """Unit i leans on a sentence before it in its passage ("It …" after a sentence, not after a "Note" label), or
+    goes on with the sentence a code block interrupted ("```…``` which is exactly:")."""
+    if i <= 0:
+        return False
+    if units[i - 1].code:
+        return not units[i].code and units[i].text[:1].islower()
+    return completion_needed(units, i) and not is_label(units[i - 1].text)
+
+
+def cuts_list(units: list[Unit], lo: int, hi: int) -> bool:
+    """Units lo..hi hold a lead-in and the start of the list of items after it, but not the rest of that list."""
+    return (hi + 1 < len(units) and units[hi].item and units[hi + 1].item
+            and any(leads(units, j) for j in range(lo, hi) if not units[j].item))
+
+
 @dataclass(frozen=True)
 class Group:
     """Units lo..hi of one passage, quoted as one span; `open_lead` when it ends with a lead-in that ends the passage
@@ -95,11 +116,12 @@ def grow(passage: Passage, units: list[Unit], i: int, how: bool) -> Group | None
     if passage.kind == "item":
         lo = 0  # an item is quoted from its start: its label is its subject
     for _ in range(2 * len(units)):
-        if lo > 0 and (completion_needed(units, lo) or (units[lo].code and leads(units, lo - 1))
+        if lo > 0 and (leans_back(units, lo) or (units[lo].code and leads(units, lo - 1))
                        or (is_yes_or_no(units[lo - 1].text) and is_scrap(units[lo - 1].text))):
             lo -= 1
         elif hi + 1 < len(units) and (completion_needed(units, hi + 1) or leads(units, hi) or asks(units[hi])
-                                      or (is_yes_or_no(units[hi].text) and is_scrap(units[hi].text))):
+                                      or (is_yes_or_no(units[hi].text) and is_scrap(units[hi].text))
+                                      or cuts_list(units, lo, hi)):
             hi += 1
         elif how and not any(u.code for u in units[lo:hi + 1]) and any(u.code for u in units):
             after = [j for j in range(hi + 1, len(units)) if units[j].code]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from .sentences import sentence_spans
 from .terms import content_terms
 
 _DOC_NOUN = (r"(?:article|page|web ?page|guide|post|blog|section|chapter|document|documentation|faq|tutorial|essay|"
@@ -25,13 +26,14 @@ _END = re.compile(r"[.!?…:;][\"'”’)\]]*$")
 _LEAD_IN_END = re.compile(
     r"(?::|\b(?:the following|as follows|like this|like so|below)\s*[.:]?|\b(?:for example|for instance|e\.g\.?)\s*:)"
     r"[\"'”’)\]]*$", re.IGNORECASE)
-_LEAD_IN_START = re.compile(r"^the following\b", re.IGNORECASE)
+_LEAD_IN_ANYWHERE = re.compile(r"\b(?:the following|as follows)\b(?!\s+(?:year|day|week|month|morning|night)s?\b)",
+                               re.IGNORECASE)  # "… from each of the following sets …", "the following mounts it"
 # A sentence that finishes, qualifies or negates the one before it, or leans on it for its subject.
 _COMPLETES = re.compile(
     r"^[\"'“‘(]*(?:but|however|yet|still|though|although|nevertheless|nonetheless|otherwise|instead|unless|"
-    r"except|yes|no|this|that|these|those|it|its|it['’]s|they|them|their|such|so|thus|hence|therefore|then|"
+    r"except|this|that|these|those|it|its|it['’]s|they|them|their|such|so|thus|hence|therefore|then|"
     r"also|too|even so|in that case|in this case|in other words|that is)\b", re.IGNORECASE)
-_YES_NO = re.compile(r"^[\"'“‘(]*(?:yes|no)\b(?![-'’])", re.IGNORECASE)
+_YES_NO = re.compile(r"^[\"'“‘(]*(?:yes|no)(?:[.,;:!—–]|\s+[-—–]|$)", re.IGNORECASE)
 _LABEL = re.compile(r"^([^\s:][^:\n]{0,70}?):\s+\S")  # "Listen actively: Give …" — an item's own subject
 MIN_WORDS = 3
 HEADING_WORDS = 12
@@ -85,12 +87,20 @@ def is_lead_in(text: str) -> bool:
     body = text.strip()
     if is_code(body):
         return False
-    return _LEAD_IN_END.search(body) is not None or (_LEAD_IN_START.match(body) is not None and len(words(body)) <= 25)
+    spans = sentence_spans(body)
+    last = body[spans[-1][0]:spans[-1][1]] if spans else body  # a whole item: its last line is what leads on
+    return _LEAD_IN_END.search(last) is not None or _LEAD_IN_ANYWHERE.search(last) is not None
 
 
 def completes_previous(text: str) -> bool:
     """Starts with a word that finishes, negates or refers back to the sentence before ("But…", "No.", "This…")."""
-    return _COMPLETES.match(text.strip()) is not None
+    return _COMPLETES.match(text.strip()) is not None or is_yes_or_no(text)
+
+
+def is_label(text: str, headings: tuple[str, ...] = ()) -> bool:
+    """A line that names rather than says ("Note", "Caution", a heading): nothing before or after can lean on it."""
+    return not is_code(text) and not is_yes_or_no(text) and (
+        is_scrap(text) or is_question_or_heading(text, headings))
 
 
 def is_yes_or_no(text: str) -> bool:
@@ -104,6 +114,14 @@ def label_of(item_text: str) -> str:
     if not match or len(words(match.group(1))) > 8:
         return ""
     return match.group(1)
+
+
+def names_its_subject(item_text: str) -> bool:
+    """A list item that says what it is about: a label ("Listen actively: …"), or it opens with the lead-in of the
+    short items joined to it ("Do these in order:\n- …")."""
+    spans = sentence_spans(item_text)
+    first = item_text[spans[0][0]:spans[0][1]] if spans else item_text
+    return bool(label_of(item_text)) or is_lead_in(first)
 
 
 DUPLICATE_OVERLAP = 0.6  # two sentences sharing this share of their content words say the same thing
