@@ -97,6 +97,9 @@ def write_multi_report(results: dict, out_dir: Path) -> Path:
     lines = ["# Eval report: every corpus", ""]
     for title, split in (("All cases", None), ("Test split (never tuned on)", "test"), ("Dev split", "dev")):
         lines += [f"## {title}", "", corpora_table(results, split), ""]
+    from .report import defects_table
+
+    lines += ["## Answer defects", "", defects_table({n: r["summary"] for n, r in results["corpora"].items()}), ""]
     for name, reason in results["skipped"].items():
         lines.append(f"- skipped {name}: {reason}")
     report = out_dir / "report.md"

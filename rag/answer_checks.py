@@ -96,8 +96,8 @@ def _by_markers(answer: Answer) -> list[Piece]:
         at = m.end()
         bullet = bool(_BULLET.match(raw))
         text = _BULLET.sub("", raw).strip()
-        if answer.mode != "extractive":
-            text = text.lstrip(".!?… ")  # "Claim [1]. Next claim [2]": the stop after a marker closes the claim before
+        if answer.mode != "extractive":  # "Claim [1]. Next [2]?": the stop after a marker closes the claim before it
+            text = text.lstrip(".!?…: ") + masked[m.end():m.end() + 1].strip(" \n[")
         if text:
             events.append((m.start(), Piece(text, bullet=bullet, citation=by_n.get(numbers[0]))))
     tail = masked[at:].strip().lstrip(".!?… ")

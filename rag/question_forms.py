@@ -21,6 +21,9 @@ _PLURAL_AFTER_WHAT = re.compile(
     r"other|warning|early|first))* ([a-z]+s)\b", re.IGNORECASE)
 
 
+_PLURAL_AFTER_WHICH = re.compile(r"^\W*which ([a-z]+s)\b", re.IGNORECASE)
+
+
 def asks_yes_or_no(question: str) -> bool:
     """The question's asking clause opens with an auxiliary verb and has no wh-word: "can it exist without sex?"."""
     asking = [s for s in re.split(r"(?<=\?)\s+", question.strip()) if s.strip()]
@@ -41,7 +44,7 @@ def asks_for_list(question: str) -> bool:
 
 def list_noun(question: str) -> str:
     """What the reader asked a list of, for "The article lists 6 …": "benefits", "ways", else "points"."""
-    plural = _PLURAL_AFTER_WHAT.search(question)
+    plural = _PLURAL_AFTER_WHAT.search(question) or _PLURAL_AFTER_WHICH.search(question)
     if plural and not plural.group(1).lower().endswith("ss"):
         return plural.group(1).lower()
     if re.match(r"^\W*how\b", question, re.IGNORECASE):
