@@ -1,6 +1,7 @@
 """Build an extractive answer from retrieved passages: verbatim quotes that read as an answer, each with its [n]."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -192,12 +193,15 @@ def _yes_or_no_first(plan: Plan, how: bool) -> None:
         return
 
 
+_PIECE_END = re.compile(r"\n|\](?= |\n|$)|[.!?…][\"'”’)\]]*(?= [\"'“‘(\[]?[A-Z0-9])")
+
+
 def stream_text(text: str) -> Iterator[str]:
-    """An answer's text in pieces that end at its sentence and line ends; joined they give `text` back."""
+    """An answer's text in pieces that end at its sentence, marker and line ends; joined they give `text` back."""
     start = 0
-    for i, ch in enumerate(text):
-        if ch == "\n" or (ch == "]" and (i + 1 == len(text) or text[i + 1] in " \n")):
-            yield text[start: i + 1]
-            start = i + 1
+    for match in _PIECE_END.finditer(text):
+        if match.end() > start:
+            yield text[start: match.end()]
+            start = match.end()
     if start < len(text):
         yield text[start:]
