@@ -10,7 +10,7 @@ from .answer_types import Answer, Citation
 from .joining import JOINING_LINE, inline
 from .question_forms import asks_how, asks_yes_or_no
 from .question_parts import question_parts
-from .quote_groups import Unit, asks, completion_needed, cuts_list, leads, leans_back, text_units
+from .quote_groups import Unit, asks, completion_needed, cuts_list, leads, leans_back, plugged, text_units
 from .quote_kinds import about_document, is_question_or_heading, is_yes_or_no, names_its_subject, same_advice, words
 
 KINDS = ("about-document", "question-or-heading", "scrap", "dangling-lead-in", "subjectless-item",
@@ -147,7 +147,7 @@ def _quote_defects(piece: Piece, read: list[Piece], i: int) -> list[Defect]:
     span = units[piece.lo:piece.hi + 1]
     prose = [u for u in span if not u.code]
     out = []
-    if any(about_document(u.text) for u in prose):
+    if any(about_document(u.text) for u in prose) or plugged(units, piece.lo):
         out.append(Defect("about-document", piece.text))
     headings = tuple(h for h in c.section.split(" > ") if h) + (c.source,)
     if asks(units[piece.hi]) or (piece.lo == piece.hi and not leads(units, piece.lo)

@@ -108,7 +108,8 @@ class Plan:
             if e.kind == "line":
                 pieces.append((e.text, True))
             elif e.kind == "rest":
-                pieces.append((e.text.format(markers=" ".join(f"[{numbers[h]}]" for h in e.rest)), True))
+                pieces.append((e.text.format(markers=" ".join(f"[{n}]" for n in sorted(numbers[h] for h in e.rest))),
+                               True))
             else:
                 quote = self.quote_text(e)
                 own_line = e.bullet or "\n" in quote or self.hits[e.hit].passage.kind == "row"

@@ -54,7 +54,8 @@ def compose(question: str, hits: list[Hit], settings: Settings, vector: np.ndarr
     else:
         floor = hits[0].score - CITATION_MARGIN
         near = [i for i, h in enumerate(hits[: settings.max_citations]) if h.score >= floor or i == 0]
-        pool = quotable_sentences(hits, near, sentence_vectors)
+        pool = quotable_sentences(hits, near, sentence_vectors) or \
+            quotable_sentences(hits, range(min(len(hits), settings.max_citations)), sentence_vectors)  # junk on top
         chosen = pick_single(pool, Scorer(hits, question, vector), settings.max_sentences)
         _place(plan, chosen, document, how, wants_list, list_noun(asked))
         plan.drop_repeats()

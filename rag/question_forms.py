@@ -14,7 +14,7 @@ _HOW = re.compile(r"^\W*how\b|\bhow (?:do|does|can|could|should|would|to|shall|m
                   r"\b(?:command|commands|syntax|invocation)\b|\bwhat (?:do|should) (?:i|you|we) (?:type|run|enter)\b",
                   re.IGNORECASE)
 _LIST = re.compile(
-    r"^\W*(how (can|could|do|should|might|to)|what are|which|ways|tips|signs|steps|list|name)\b",
+    r"^\W*(what are|which|ways|tips|signs|steps|list|name)\b",
     re.IGNORECASE)
 _PLURAL_AFTER_WHAT = re.compile(
     r"\bwhat (?:are|were)(?: some(?: of)?| the| all)?(?: (?:main|key|common|usual|typical|most|best|different|"
@@ -38,7 +38,8 @@ def asks_how(question: str) -> bool:
 
 
 def asks_for_list(question: str) -> bool:
-    """The question asks for several things: ways, signs, tips, the benefits…"""
+    """The question asks for several things: "what are the benefits…", "which tools…", "signs of…" ("how can I…"
+    may want one way or several: its list is shown whole only when its lead-in answers the question)."""
     return _LIST.match(question) is not None or _PLURAL_AFTER_WHAT.search(question) is not None
 
 

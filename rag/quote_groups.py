@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from .passages import Passage
-from .quote_kinds import (about_document, completes_previous, is_code, is_label, is_lead_in, is_question_or_heading,
-                          is_scrap, is_yes_or_no, words)
+from .quote_kinds import (about_document, completes_previous, is_code, is_label, is_lead_in, is_plug,
+                          is_question_or_heading, is_scrap, is_yes_or_no, words)
 from .sentences import sentence_spans
 
 WHOLE_ITEM_CHARS = 300  # a list item up to this long is quoted whole: its label ("Listen actively:") is its subject
@@ -71,12 +71,17 @@ def says_nothing(passage: Passage, units: list[Unit], i: int) -> bool:
     unit = units[i]
     if unit.code:
         return False
-    if about_document(unit.text) or asks(unit):
+    if about_document(unit.text) or asks(unit) or plugged(units, i):
         return True
     if leads(units, i):
         return False
     return (passage.kind != "row" and is_scrap(unit.text)) or \
         is_question_or_heading(unit.text, headings_of(passage), passage.kind)
+
+
+def plugged(units: list[Unit], i: int) -> bool:
+    """Unit i follows a plug for another document in its passage ("… don't miss our guide. Discover …")."""
+    return any(is_plug(u.text) for u in units[:i] if not u.code)
 
 
 def completion_needed(units: list[Unit], i: int) -> bool:
@@ -134,7 +139,7 @@ def grow(passage: Passage, units: list[Unit], i: int, how: bool) -> Group | None
             break
     while hi > i and asks(units[hi]):
         hi -= 1  # a trailing question the passage does not answer is left out
-    if any(about_document(u.text) for u in units[lo:hi + 1] if not u.code) or asks(units[hi]):
+    if any(about_document(u.text) for u in units[lo:hi + 1] if not u.code) or asks(units[hi]) or plugged(units, lo):
         return None
     text = " ".join(u.text for u in units[lo:hi + 1] if not u.code)
     if not any(u.code for u in units[lo:hi + 1]) and len(words(text)) < 3 and passage.kind != "row":

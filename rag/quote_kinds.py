@@ -58,6 +58,12 @@ def about_document(text: str) -> bool:
     return found is not None and _META_VERB.search(text) is not None
 
 
+def is_plug(text: str) -> bool:
+    """A plug for another document ("don't miss our guide on …"): the sentences after it in its paragraph go on
+    selling it."""
+    return _OUR_DOCUMENT.search(text) is not None
+
+
 def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
