@@ -10,12 +10,14 @@ from .answer_types import Answer, Citation
 from .joining import JOINING_LINE, inline
 from .question_forms import asks_how, asks_yes_or_no
 from .question_parts import question_parts
-from .quote_groups import Unit, asks, completion_needed, cuts_list, leads, leans_back, plugged, text_units
-from .quote_kinds import about_document, is_question_or_heading, is_yes_or_no, names_its_subject, same_advice, words
+from .quote_groups import (Unit, asks, completion_needed, cuts_list, leads, leans_back, plugged, text_units,
+                           yes_or_no_unit)
+from .quote_kinds import (about_document, is_question_or_heading, is_yes_or_no, names_its_subject, same_advice,
+                          same_question, words)
 
 KINDS = ("about-document", "question-or-heading", "scrap", "dangling-lead-in", "subjectless-item",
          "missing-completion", "missing-command", "repeat", "passage-cited-twice", "list-uncounted",
-         "yes-or-no-not-first", "part-unanswered")
+         "yes-or-no-not-first", "yes-or-no-out-of-context", "part-unanswered")
 _MARKERS = re.compile(r"(?<=\s)((?:\[\d+\])+)")
 _BULLET = re.compile(r"^[-*•]\s+")
 _NAMED = re.compile(r"“([^”]+)”")
@@ -242,14 +244,24 @@ def _list_defects(read: list[Piece]) -> list[Defect]:
 
 
 def _yes_no_defects(answer: Answer, quotes: list[Piece]) -> list[Defect]:
-    """A yes/no question: when a quoted passage has the article's yes or no, the answer opens with it."""
-    if not quotes or len(question_parts(answer.question)) > 1 or not asks_yes_or_no(answer.question):
-        return []
-    cited = {id(p.citation) for p in quotes}
-    has = any(not u.code and is_yes_or_no(u.text) for c in answer.citations if id(c) in cited for u in _units(c))
+    """A passage's "Yes."/"No." is quoted only where it answers the very question asked, and then first."""
+    out = []
+    asks_it = len(question_parts(answer.question)) == 1 and asks_yes_or_no(answer.question)
+    for piece in quotes:
+        if piece.citation is None or piece.lo < 0:
+            continue
+        units = _units(piece.citation)
+        heading = piece.citation.section.split(" > ")[-1]
+        if any(is_yes_or_no(u.text) for u in units[piece.lo:piece.hi + 1] if not u.code) \
+                and not (asks_it and same_question(answer.question, heading)):
+            out.append(Defect("yes-or-no-out-of-context", piece.text))
+    if not asks_it or not quotes:
+        return out
+    owed = [c for c in answer.citations if yes_or_no_unit(_units(c)) is not None
+            and same_question(answer.question, c.section.split(" > ")[-1]) and any(p.citation is c for p in quotes)]
     first = quotes[0]
     opens = first.lo >= 0 and any(is_yes_or_no(u.text) for u in _units(first.citation)[first.lo:first.hi + 1])
-    return [Defect("yes-or-no-not-first", first.text)] if has and not opens else []
+    return out + ([Defect("yes-or-no-not-first", first.text)] if owed and not opens else [])
 
 
 def _part_defects(answer: Answer, read: list[Piece]) -> list[Defect]:

@@ -13,8 +13,9 @@ from .document_order import DocumentOrder
 from .list_blocks import ListAnswer, needs_block, place_list
 from .question_forms import asks_for_list, asks_how, asks_yes_or_no, list_noun
 from .question_parts import question_parts, speaks_of
-from .quote_groups import Group, completion_needed, grow, units_of
-from .quote_kinds import is_yes_or_no
+from .quote_groups import Group, completion_needed, grow, units_of, yes_or_no_unit
+from .units import heading_of
+from .quote_kinds import same_question
 from .sentence_choice import Scorer, Sentence, pick_for_part, pick_single, quotable_sentences
 from .settings import Settings
 from .store import Hit
@@ -60,7 +61,7 @@ def compose(question: str, hits: list[Hit], settings: Settings, vector: np.ndarr
         _place(plan, chosen, document, how, wants_list, list_noun(asked))
         plan.drop_repeats()
         if asks_yes_or_no(asked):
-            _yes_or_no_first(plan, how)
+            _yes_or_no_first(plan, asked, how)
     if not any(e.kind == "quote" for e in plan.entries):
         return refusal(asked, hits)
     return plan.render(asked)
@@ -181,16 +182,18 @@ def _place(plan: Plan, chosen: list[Sentence], document: DocumentOrder, how: boo
             plan.add(*item)
 
 
-def _yes_or_no_first(plan: Plan, how: bool) -> None:
-    """The article's own yes or no, from the first quoted passage that has one, opens the answer."""
-    for entry in [e for e in plan.entries if e.kind == "quote"]:
-        units = plan.units(entry.hit)
-        found = next((j for j, u in enumerate(units) if not u.code and is_yes_or_no(u.text)), None)
-        if found is None:
+def _yes_or_no_first(plan: Plan, asked: str, how: bool) -> None:
+    """The article's own yes or no opens the answer: from the best-ranked passage that answers the very question
+    asked (its heading asks it) and opens with one. A "Yes." under another question is never quoted."""
+    for hit in range(len(plan.hits)):
+        passage = plan.hits[hit].passage
+        units = plan.units(hit)
+        found = yes_or_no_unit(units)
+        if found is None or not same_question(asked, heading_of(passage)):
             continue
-        group = grow(plan.hits[entry.hit].passage, units, found, how)
+        group = grow(passage, units, found, how)
         if group is not None:
-            plan.move_first(entry.hit, group)
+            plan.move_first(hit, group)
         return
 
 

@@ -30,10 +30,11 @@ def has_subject(passage: Passage) -> bool:
 
 
 def needs_block(answer: ListAnswer, plan: Plan, wants_list: bool) -> bool:
-    """Shown as a list (lead-in or section, count, bullets) rather than as one sentence among others."""
+    """Shown as a list (lead-in or section, count, bullets) rather than as sentences among others: when the list is
+    what was asked for or its lead-in answers, or an item needs its subject said."""
     passages = [plan.hits[h].passage for h, _ in answer.items]
-    return (answer.lead is not None or len(answer.items) >= 2 or not all(has_subject(p) for p in passages)
-            or (wants_list and len(answer.context.items) >= 2))
+    return (answer.lead is not None or not all(has_subject(p) for p in passages)
+            or (wants_list and len(answer.context.items) >= 2))  # labelled items that answer read as sentences
 
 
 def _heading(passage: Passage) -> str:

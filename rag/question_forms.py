@@ -18,14 +18,17 @@ _LIST = re.compile(
     re.IGNORECASE)
 _PLURAL_AFTER_WHAT = re.compile(
     r"\bwhat (?:are|were)(?: some(?: of)?| the| all)?(?: (?:main|key|common|usual|typical|most|best|different|"
-    r"other|warning|early|first))* ([a-z]+s)\b", re.IGNORECASE)
+    r"other|warning|early|first))* (?!(?:its|this|his|hers|yours|ours|theirs|is|was|has|does)\b)([a-z]+s)\b",
+    re.IGNORECASE)
 
 
-_PLURAL_AFTER_WHICH = re.compile(r"^\W*which ([a-z]+s)\b", re.IGNORECASE)
+_PLURAL_AFTER_WHICH = re.compile(  # "which mirrors does it use?" (not "which matters more?")
+    r"^\W*which ([a-z]+s) (?:do|does|did|are|were|can|could|should|will|would|have|has|is)\b", re.IGNORECASE)
 
 
 def asks_yes_or_no(question: str) -> bool:
     """The question's asking clause opens with an auxiliary verb and has no wh-word: "can it exist without sex?"."""
+    question = re.sub(r"“[^”]*”|\"[^\"]*\"|`[^`]*`", "x", question)  # a quoted name ("C’s “?:” operator") is one word
     asking = [s for s in re.split(r"(?<=\?)\s+", question.strip()) if s.strip()]
     last = asking[-1] if asking else question
     clause = re.split(r"[.;:!—–]\s+", last)[-1]

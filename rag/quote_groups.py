@@ -90,6 +90,11 @@ def completion_needed(units: list[Unit], i: int) -> bool:
     return not unit.code and completes_previous(unit.text) and not about_document(unit.text) and not asks(unit)
 
 
+def yes_or_no_unit(units: list[Unit]) -> int | None:
+    """The passage's own yes or no ("No. …"), when it has one."""
+    return next((j for j, u in enumerate(units) if not u.code and is_yes_or_no(u.text)), None)
+
+
 def leans_back(units: list[Unit], i: int) -> bool:
     """Unit i leans on a sentence before it in its passage ("It …" after a sentence, not after a "Note" label), or
     goes on with the sentence a code block interrupted ("```…``` which is exactly:")."""
@@ -121,8 +126,7 @@ def grow(passage: Passage, units: list[Unit], i: int, how: bool) -> Group | None
     if passage.kind == "item":
         lo = 0  # an item is quoted from its start: its label is its subject
     for _ in range(2 * len(units)):
-        if lo > 0 and (leans_back(units, lo) or (units[lo].code and leads(units, lo - 1))
-                       or (is_yes_or_no(units[lo - 1].text) and is_scrap(units[lo - 1].text))):
+        if lo > 0 and (leans_back(units, lo) or (units[lo].code and leads(units, lo - 1))):
             lo -= 1
         elif hi + 1 < len(units) and (completion_needed(units, hi + 1) or leads(units, hi) or asks(units[hi])
                                       or (is_yes_or_no(units[hi].text) and is_scrap(units[hi].text))

@@ -100,7 +100,7 @@ def is_lead_in(text: str) -> bool:
 
 def completes_previous(text: str) -> bool:
     """Starts with a word that finishes, negates or refers back to the sentence before ("But…", "No.", "This…")."""
-    return _COMPLETES.match(text.strip()) is not None or is_yes_or_no(text)
+    return _COMPLETES.match(text.strip()) is not None
 
 
 def is_label(text: str, headings: tuple[str, ...] = ()) -> bool:
@@ -112,6 +112,18 @@ def is_label(text: str, headings: tuple[str, ...] = ()) -> bool:
 def is_yes_or_no(text: str) -> bool:
     """Opens with the article's yes or no ("No.", "Yes, but …")."""
     return _YES_NO.match(text.strip()) is not None
+
+
+def same_question(question: str, heading: str) -> bool:
+    """The heading is a question and the reader's question has at least half its content words (or words of their
+    families): the passage under it answers what the reader asked, so its yes or no is the answer's."""
+    if not heading.rstrip().endswith("?"):
+        return False
+    wanted, have = set(content_terms(heading)), set(content_terms(question))
+    if not wanted:
+        return False
+    found = {w for w in wanted if any(w == h or (len(w) >= 5 and len(h) >= 5 and w[:5] == h[:5]) for h in have)}
+    return 2 * len(found) >= len(wanted)
 
 
 def label_of(item_text: str) -> str:

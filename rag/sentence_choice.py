@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .quote_groups import says_nothing, units_of
-from .quote_kinds import same_advice
+from .quote_kinds import is_yes_or_no, same_advice
 from .store import Hit
 from .terms import content_terms
 
@@ -39,8 +39,8 @@ def quotable_sentences(hits: list[Hit], indexes, sentence_vectors: dict) -> list
         stored = sentence_vectors.get(passage.id, {})
         whole = len(units) == 1 and len(stored) > 1  # a row or whole item: all its sentence vectors stand for it
         for j, unit in enumerate(units):
-            if says_nothing(passage, units, j):
-                continue
+            if says_nothing(passage, units, j) or is_yes_or_no(unit.text):
+                continue  # a passage's "Yes." answers its own question: only a question that is the same gets it
             if whole:
                 vectors = tuple(stored.values())
             else:

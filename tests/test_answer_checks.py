@@ -63,7 +63,11 @@ def test_a_clean_answer_has_no_defect():
      "list-uncounted"),
     ("Can I go back to stable?", "Trust grows slowly between partners. [1] No. You cannot go back. [2]",
      [cite(1, "Trust grows slowly between partners.", "Trust grows slowly between partners."),
-      cite(2, "No. You cannot go back.", "No. You cannot go back.")], "yes-or-no-not-first"),
+      cite(2, "No. You cannot go back.", "No. You cannot go back.", section="FAQ > Can I go back to stable?")],
+     "yes-or-no-not-first"),
+    ("Do couples ever argue?", "Yes. Emotional closeness can exist without romance. [1]",
+     [cite(1, "Yes. Emotional closeness can exist without romance.", "Yes. Emotional closeness can exist without romance.",
+           section="FAQ > Can emotional closeness exist without romance?")], "yes-or-no-out-of-context"),
     ("How long does it take, and what is the divorce rate?", f"{TIMELINE} [1]", [cite(1, TIMELINE, TIMELINE)],
      "part-unanswered"),
 ])

@@ -75,6 +75,14 @@ def test_a_yes_no_question_gets_the_articles_yes_first(assistant):
     assert first.startswith("Yes.") and len(first.split()) > 3, answer.text
 
 
+def test_a_yes_or_no_is_never_quoted_for_another_question(assistant):
+    """The FAQ's "Yes." answers "Can emotional intimacy exist without romance or sex?", not these."""
+    for question in ["If my girlfriend and I argue sometimes, does that mean we lack emotional intimacy?",
+                     "Is sex satisfying if there's no emotional connection behind it?"]:
+        answer = assistant.ask(question)
+        assert not any(re.match(r"(Yes|No)\b", q) for q in quotes(answer)), answer.text
+
+
 def test_a_part_the_articles_do_not_cover_is_named(assistant):
     answer = assistant.ask("Are couples who lack emotional intimacy more likely to get divorced, "
                            "and what's the divorce rate?")
