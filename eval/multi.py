@@ -131,6 +131,9 @@ def write_multi_report(results: dict, out_dir: Path) -> Path:
     lines = ["# Eval report: every corpus", ""]
     for title, split in (("All cases", None), ("Test split (never tuned on)", "test"), ("Dev split", "dev")):
         lines += [f"## {title}", "", corpora_table(results, split), ""]
+    from .report import defects_table
+
+    lines += ["## Answer defects", "", defects_table({n: r["summary"] for n, r in results["corpora"].items()}), ""]
     if any(r.get("baseline") for r in results["corpora"].values()):
         lines += ["## Naive llama-index baseline", "", baseline_table(results), ""]
     for name, result in results["corpora"].items():

@@ -25,6 +25,7 @@ class Citation:
     doc_id: str = ""
     passage_id: str = ""
     quotes: tuple[Quote, ...] = ()  # the spans of `text` the answer quotes (extractive) or rests on (generative)
+    kind: str = ""  # the passage's kind: paragraph | item | row | code ("" when unknown)
 
     def to_dict(self) -> dict:
         return {"n": self.n, "text": self.text, "source": self.source, "section": self.section,
@@ -39,7 +40,11 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     mode: str = "extractive"  # "extractive" (sentences copied from the passages) or "generative" (written by an LLM)
     notice: str = ""  # a note for the reader, e.g. that the language model was unreachable
+    suggestions: list[str] = field(default_factory=list)  # a refusal's nearest sections, to ask about instead
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "answer": self.text, "refused": self.refused,
-                "citations": [c.to_dict() for c in self.citations], "mode": self.mode, "notice": self.notice}
+        out = {"question": self.question, "answer": self.text, "refused": self.refused,
+               "citations": [c.to_dict() for c in self.citations], "mode": self.mode, "notice": self.notice}
+        if self.suggestions:  # only refusals have them; other answers keep the documented keys
+            out["suggestions"] = list(self.suggestions)
+        return out

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from .answer_types import Answer
 from .answerability import Answerability, Evidence
 from .composer import compose, refusal, stream_text
+from .document_order import document_order
 from .generative import GenerativeAnswerer
 from .corpus import CorpusError, load_corpus
 from .embedder import Embedder
@@ -133,7 +134,7 @@ class Assistant:
         """The answer, the ranked passages it was composed from, and the answerability evidence."""
         text, found, evidence, answerable = self._prepare(question, context)
         if not answerable:
-            return Trace(refusal(text), found.hits, evidence)
+            return Trace(refusal(text, found.hits), found.hits, evidence)
         if self.generator is not None:
             answer = self.generator.answer(found.query, found.hits, lambda: self._compose(text, found))
             return Trace(replace(answer, question=text), found.hits, evidence)
@@ -149,7 +150,7 @@ class Assistant:
 
     def _stream(self, text: str, found: Retrieval, evidence: Evidence, answerable: bool) -> Iterator[str | Answer]:
         if not answerable:
-            answer = refusal(text)
+            answer = refusal(text, found.hits)
         elif self.generator is not None:
             for item in self.generator.stream(found.query, found.hits, lambda: self._compose(text, found)):
                 yield replace(item, question=text) if isinstance(item, Answer) else item
@@ -169,6 +170,5 @@ class Assistant:
     def _compose(self, question: str, found: Retrieval) -> Answer:
         parts = question_parts(found.query) if self.settings.answer_by_part else [found.query]
         part_vectors = list(zip(parts, self.embedder.encode(parts))) if len(parts) > 1 else []
-        answer = compose(found.query, found.hits, self.settings, found.vector, found.sentence_vectors, part_vectors,
-                         list_after=self.retriever.list_after)
-        return replace(answer, question=question)
+        return compose(found.query, found.hits, self.settings, found.vector, found.sentence_vectors, part_vectors,
+                       document=document_order(self.retriever.keyword.passages), asked=question)

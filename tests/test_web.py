@@ -41,7 +41,7 @@ def test_gradio_client_chat_endpoint_answers_with_sources(served_app):
     url, _ = served_app
     client = Client(url, verbose=False)
     reply = client.predict(QUESTION, [], api_name="/chat")
-    assert reply["answer"].startswith("There’s no fixed timeline. [1]") and not reply["refused"]
+    assert reply["answer"].startswith("There’s no fixed timeline.") and "[1]" in reply["answer"] and not reply["refused"]
     assert reply["citations"][0]["section"].endswith(QUESTION)
     follow_up = client.predict("and what about with friends?", ["Can emotional intimacy exist without romance or sex?"],
                                api_name="/chat")
