@@ -62,6 +62,9 @@ def test_api_ask_returns_the_answer_json(served_app):
     status, follow_up = http(url + "/api/ask", {"question": "and how long does that take?",
                                                  "context": ["How can couples build emotional intimacy?"]})
     assert status == 200 and "no fixed timeline" in follow_up["answer"]
+    status, refused = http(url + "/api/ask", {"question": "How do I file for divorce?"})
+    assert status == 200 and refused["refused"] and refused["citations"] == []
+    assert refused["suggestions"] and all(s in refused["answer"] for s in refused["suggestions"])
 
 
 @pytest.mark.parametrize("body, status, words", [
