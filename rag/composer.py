@@ -218,7 +218,7 @@ def _render(question: str, hits: list[Hit], chosen: list[Sentence], bullets: set
         p = hits[i].passage
         quotes = tuple(Quote(s.start, s.end, s.text) for s in sorted(chosen, key=lambda s: s.start) if s.hit == i)
         citations.append(Citation(n=n, text=p.text, source=p.source, section=p.section, score=hits[i].score,
-                                  doc_id=p.doc_id, passage_id=p.id, quotes=quotes))
+                                  doc_id=p.doc_id, passage_id=p.id, quotes=quotes, url=p.url))
     return Answer(question=question, text=text, refused=False, citations=citations)
 
 
