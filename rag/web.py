@@ -59,7 +59,7 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     import gradio as gr
 
     from .api import create_api
-    from .chat import CSS, build_chat
+    from .chat import build_chat, page_assets
     from .feedback import FeedbackLog
 
     if assistant is None:
@@ -75,7 +75,7 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix=path)
     # The chat has no file input: BodyLimit refuses multipart bodies, and max_file_size=0 makes Gradio refuse any
     # non-empty file should one get past it.
-    return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"], max_file_size=0,
+    return gr.mount_gradio_app(app, demo, path=path or "/", **page_assets(), footer_links=["api"], max_file_size=0,
                                server_name=settings.host, server_port=settings.port)
 
 
