@@ -19,6 +19,7 @@ from .units import passage_units
 from .writer_lock import writer_lock
 
 BATCH = 64
+PROGRESS_SLICE = 32  # texts embedded between two moves of the progress bar
 
 
 @dataclass(frozen=True)
@@ -177,14 +178,16 @@ def _sync(store: PassageStore, passages: list[Passage], embedder: Embedder, info
     removed = [pid for pid in stored if pid not in wanted]
 
     if new:
-        bar = _progress(len(new), progress)
+        units_of = {p.id: passage_units(p) for p in new}
+        bar = _progress(len(new) + sum(len(u) for u in units_of.values()), progress)
+        getattr(embedder, "model", None)  # loaded first (seconds on a first start) while the bar says so
+        bar.set_description_str("Embedding passages and sentences")
         for i in range(0, len(new), BATCH):
             batch = new[i:i + BATCH]
-            units = [u for p in batch for u in passage_units(p)]
+            units = [u for p in batch for u in units_of[p.id]]
             # Units before passages: a passage present in the index always has its units.
-            store.upsert_units(units, _encode_unique(embedder, [u.text for u in units]))
-            store.upsert(batch, embedder.encode([p.embedding_text() for p in batch]))
-            bar.update(len(batch))
+            store.upsert_units(units, _encode_unique(embedder, [u.text for u in units], bar))
+            store.upsert(batch, _encode(embedder, [p.embedding_text() for p in batch], bar))
         bar.close()
     store.update_metadata(moved)
     # Deleting after adding keeps a complete index answering if this run is killed midway.
@@ -290,16 +293,32 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
-def _encode_unique(embedder: Embedder, texts: list[str]):
+def _encode(embedder: Embedder, texts: list[str], bar):
+    """Encode `texts` a slice at a time, so the progress bar moves (and its time estimate means something)."""
+    import numpy as np
+
+    if not texts:
+        return embedder.encode(texts)
+    parts = []
+    for i in range(0, len(texts), PROGRESS_SLICE):
+        parts.append(embedder.encode(texts[i:i + PROGRESS_SLICE]))
+        bar.update(len(parts[-1]))
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _encode_unique(embedder: Embedder, texts: list[str], bar):
     """Encode each distinct text once: heading units repeat across a section's passages."""
     distinct = list(dict.fromkeys(texts))
-    vectors = embedder.encode(distinct)
+    vectors = _encode(embedder, distinct, bar)
+    bar.update(len(texts) - len(distinct))
     row = {t: i for i, t in enumerate(distinct)}
     return vectors[[row[t] for t in texts]]
 
 
 def _progress(total: int, enabled: bool | None):
+    """A bar on a terminal, with the time left: how many passages and sentences are embedded so far."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="Embedding passages", unit="passage", file=sys.stderr,
-                disable=(not enabled) if enabled is not None else None)
+    return tqdm(total=total, desc="Loading the embedding model", unit=" texts", file=sys.stderr,
+                disable=(not enabled) if enabled is not None else None, dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed} elapsed, about {remaining} left]")

@@ -108,23 +108,30 @@ def trusted_proxies(value: str) -> list[str]:
 
 
 def serve(settings: Settings | None = None) -> int:
-    """Build the index if needed, then serve on settings.host:settings.port until interrupted."""
+    """Serve on settings.host:settings.port until interrupted; while the index is built (or loaded), the page says so."""
     import uvicorn
 
     from .assistant import Assistant
+    from .starting import StartingSite
 
     settings = settings or Settings.from_env()
-    app = create_app(Assistant.load(settings))
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(f"rag: chat on http://{host}:{settings.port}/  ·  API: POST http://{host}:{settings.port}/api/ask",
-          file=sys.stderr, flush=True)
+    url = f"http://{host}:{settings.port}/"
+    print(f"rag: chat on {url}  ·  API: POST {url}api/ask  (getting the index ready first)", file=sys.stderr,
+          flush=True)
     if settings.host in WILDCARD_BINDS and not settings.allowed_hosts:
         logger.warning("RAG_HOST=%s: only loopback Host names are answered; set RAG_ALLOWED_HOSTS to the names "
                        "clients use", settings.host)
     proxies = trusted_proxies(settings.trusted_proxies)
+    site = StartingSite(lambda: create_app(Assistant.load(settings)),
+                        lambda app: HostCheck(app, hosts=allowed_hosts(settings.host, settings.allowed_hosts)),
+                        on_ready=lambda: print(f"rag: ready: {url}", file=sys.stderr, flush=True))
     # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
     # X-Forwarded-For picks the client address (and so its rate limit) only when it comes from a trusted proxy.
     # log_config=None: uvicorn logs through rag's one-line format (rag.console), its warnings shown only with -v.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None,
-                timeout_graceful_shutdown=3, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+    site.server = uvicorn.Server(uvicorn.Config(
+        site, host=settings.host, port=settings.port, log_level="warning", log_config=None,
+        timeout_graceful_shutdown=3, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None))
+    site.server.run()
+    site.raise_failure()  # the index could not be built or loaded: app.py prints it as one line
     return 0

@@ -263,7 +263,7 @@
   });
 
   // A question sent within a moment of Stop waits for the cancellation to finish, else Gradio cancels it too.
-  const SENDERS = '#ask, #chat .example, #chat .option, #chat button[aria-label="Retry"], #chat button[aria-label="Edit"]';
+  const SENDERS = '#ask, #chat .example, #chat .option, #chat button[aria-label="Retry"], #chat button[aria-label="Submit"]';
   document.addEventListener("click", (e) => {
     const target = e.target.closest && e.target.closest(SENDERS + ", #stop");
     if (!target) return;
@@ -323,6 +323,9 @@
         group.setAttribute("role", "group");
         group.setAttribute("aria-label", label);
       }
+    });
+    $$("#chat textarea.edit-textarea:not([aria-label])").forEach((area) => {
+      area.setAttribute("aria-label", "Edit your question");
     });
     const status = $("#feedback-status");
     if (status && !status.hasAttribute("aria-live")) {
