@@ -8,6 +8,7 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
 CHROMIUM := /usr/bin/chromium
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
 .PHONY: run test ingest install clean
 
@@ -24,6 +25,10 @@ $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	else sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
 
+# The browser tests inject axe-core (accessibility checks) into the chat; installed from npm, never from a CDN.
+$(AXE):
+	npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -32,7 +37,7 @@ run: $(STAMP)
 ingest: $(STAMP)
 	$(VENV)/bin/rag ingest
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(PYTHON) -m pytest
 
 clean:

@@ -117,7 +117,7 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
     max_chars = assistant.settings.max_question_chars
     key = load_key(assistant.settings.data_dir)
     suggest = Suggestions(assistant)
-    busy: set[str] = set()  # sessions with an answer being written: one at a time, whatever the browser sends
+    busy: dict[str, object] = {}  # session → the answer being written for it: one at a time, whatever is sent
 
     def swap(answering: bool) -> tuple:
         return gr.update(visible=not answering), gr.update(visible=answering)
@@ -131,7 +131,7 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
         if not question.strip() or len(question) > max_chars or session in busy:
             yield SKIP  # the page keeps the question in its box (see chat.js); nothing joins the conversation
             return
-        busy.add(session)
+        busy[session] = token = object()
         try:
             turns = turns[-(MAX_TURNS - 1):]
             context = [t.question for t in turns if t.answer is not None][-CONTEXT_QUESTIONS:]
@@ -139,7 +139,8 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
             current = turns + [turn]
             wait = limit.retry_after(client_address(request))
             if wait:
-                turn.error = f"{limit.message(wait)[:1].upper()}{limit.message(wait)[1:]}."
+                message = limit.message(wait)
+                turn.error = f"{message[:1].upper()}{message[1:]}."
                 yield messages(current), current, to_browser(current, key), *swap(False)
                 return
             yield messages(current), current, gr.skip(), *swap(True)
@@ -166,7 +167,8 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
             turn.answer, turn.partial = reply, ""
             yield messages(current), current, to_browser(current, key), *swap(False)
         finally:
-            busy.discard(session)
+            if busy.get(session) is token:  # a stopped answer ends after the next one may have begun
+                del busy[session]
 
     def ask(message, turns, request: gr.Request):
         yield from answer(message, _turns(turns), request)
@@ -191,7 +193,7 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
 
     def stop(turns, request: gr.Request):
         """The reader stopped the answer: keep what was written, marked as stopped."""
-        busy.discard(_session(request))
+        busy.pop(_session(request), None)
         turns = _turns(turns)
         if turns and not turns[-1].done:
             turns[-1].stopped = True
@@ -278,6 +280,7 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
         ]
         for event in events:
             event.success(None, None, None, js=answered, **common)
+            event.failure(None, None, None, js="() => window.ragChat && window.ragChat.failed()", **common)
         stop_btn.click(None, None, None, cancels=events, js="() => window.ragChat && window.ragChat.answered()",
                        **common).then(stop, [state], outputs, **common)
         chatbot.like(on_like, [state], [more, status, disliked], **common)

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TURNS = 20  # question-and-answer turns a chat keeps; older ones leave the page, the browser and the server
 MAX_SUGGESTIONS = 3
+BROWSER_BYTES = 32_000  # the browser's copy stays well under the request body limit (64 KB) it is sent back in
 KEY_FILE = "chat-key"
 VERSION = 1
 
@@ -133,8 +134,10 @@ def _signature(key: bytes, turns: list[dict]) -> str:
 
 
 def to_browser(turns: list[Turn], key: bytes) -> dict:
-    """The finished turns in the compact, signed form the browser keeps."""
+    """The finished turns in the compact, signed form the browser keeps (the oldest dropped beyond BROWSER_BYTES)."""
     compact = [_compact(t) for t in turns[-MAX_TURNS:] if t.done]
+    while len(compact) > 1 and len(json.dumps(compact, ensure_ascii=False).encode("utf-8", "replace")) > BROWSER_BYTES:
+        compact.pop(0)
     return {"v": VERSION, "turns": compact, "sig": _signature(key, compact)}
 
 

@@ -24,10 +24,16 @@ def test_no_serious_or_critical_violations(browser, served_app, size):
     page, errors = open_chat(browser, url, size, context)
     page.wait_for_selector("#chat .example")
     clean(page, "empty", size)
+    assert page.get_by_role("textbox", name="Your question").count() == 1, "the question box has a name"
+    assert page.locator("h1").all_inner_texts() == ["Ask the articles"], "one h1"
 
     ask(page, "How can we build emotional intimacy?")
     wait_suggestions(page)
     clean(page, "answer", size)
+    for button in page.locator("#chat button, #ask").all():
+        if button.is_visible():
+            box = button.bounding_box()
+            assert box["width"] >= 24 and box["height"] >= 24, (button.get_attribute("aria-label"), box)
 
     ask(page, "What is the capital of France?")
     wait_suggestions(page)

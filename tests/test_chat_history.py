@@ -46,3 +46,11 @@ def test_a_citation_whose_passage_left_the_index_is_dropped(assistant, tmp_path)
     gone = answer.citations[0].passage_id
     back = from_browser(kept, key, lambda ids: [p for p in assistant.passages(ids) if p.id != gone])
     assert [c.n for c in back[0].answer.citations] == [c.n for c in answer.citations[1:]]
+
+
+def test_the_browser_copy_stays_small_enough_to_be_sent_back(assistant, tmp_path):
+    key = load_key(tmp_path)
+    turns = [Turn(f"question {i}", error="x" * 3_000) for i in range(MAX_TURNS)]
+    kept = to_browser(turns, key)
+    assert len(json.dumps(kept).encode()) < 40_000 and kept["turns"][-1]["q"] == f"question {MAX_TURNS - 1}"
+    assert [t.question for t in from_browser(kept, key, assistant.passages)] == [t["q"] for t in kept["turns"]]

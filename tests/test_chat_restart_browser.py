@@ -57,7 +57,7 @@ def test_a_question_sent_while_the_server_restarts_is_answered_once_it_is_back(b
                && !bots[1].querySelector('.answer.writing'); }""", arg=PENDING, timeout=90_000)
     assert page.locator('#chat [data-testid="bot"]').first.inner_text() == first_answer, "the first turn is kept"
     assert "no fixed timeline" in last_reply(page).inner_text(), "the pending question got its answer"
-    assert page.evaluate("localStorage.getItem('rag-chat-pending:/')") is None
+    page.wait_for_function("() => localStorage.getItem('rag-chat-pending:/') === null", timeout=10_000)
     page.reload(wait_until="load")
     page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length == 2",
                            timeout=30_000)
@@ -73,6 +73,7 @@ def test_a_kept_conversation_that_cannot_be_read_gives_an_empty_chat(browser, ap
     ask(page, FIRST)
     key = page.evaluate("Object.keys(localStorage).find(k => k.startsWith('rag-chat-') && !k.includes('pending'))")
     assert key, "the conversation is kept in the browser"
+    page.wait_for_function("() => localStorage.getItem('rag-chat-pending:/') === null")  # answered: not resent
     page.evaluate("k => localStorage.setItem(k, localStorage.getItem(k).slice(0, -12) + 'AAAAAAAAAAAA')", key)
     page.reload(wait_until="load")
     page.wait_for_selector(BOX)

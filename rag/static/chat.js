@@ -109,7 +109,13 @@
   }
 
   function answered() { setPending(null); syncBox(); }
-  function cleared() { setPending(null); announce("Conversation cleared."); }
+  function cleared() { // at once, not when the server's empty copy arrives: a reload right after 🗑 stays empty
+    setPending(null);
+    try {
+      Object.keys(localStorage).filter((k) => /^rag-chat-[0-9a-f]{12}$/.test(k)).forEach((k) => localStorage.removeItem(k));
+    } catch (e) { /* storage disabled: nothing kept to clear */ }
+    announce("Conversation cleared.");
+  }
 
   // After the conversation was restored: send the question the server never answered, once it is back.
   function restored() {
@@ -127,11 +133,14 @@
     setTimeout(() => { const ask = askButton(); if (ask && !ask.disabled) ask.click(); }, 50);
   }
 
-  // A question whose request never reached the server (it was down): reload once it answers again, which restores
-  // the conversation and sends the question (restored() above). Gradio reloads by itself when a stream breaks.
+  // A question whose request failed (the server was down): reload once the server answers again, which restores the
+  // conversation and sends the question (restored() above). Gradio reloads by itself when a running answer's stream
+  // breaks.
+  let failedAt = 0;
+  function failed() { failedAt = Date.now(); console.debug("rag: the question did not reach the server"); }
   setInterval(() => {
     const p = pending();
-    if (!p || Date.now() - p.at < 4000 || busy() || tidy(p.q) === lastQuestionShown()) return;
+    if (!p || !failedAt || tidy(p.q) === lastQuestionShown()) return;
     fetch(location.pathname, { cache: "no-store" }).then((r) => {
       if (r.ok && pending()) location.reload();
     }).catch(() => { /* still down */ });
@@ -382,5 +391,5 @@
   const waiting = new MutationObserver(() => { if (start()) waiting.disconnect(); });
   waiting.observe(document.documentElement, { subtree: true, childList: true });
 
-  window.ragChat = { beforeSend, answered, cleared, restored, plainText, conversationText };
+  window.ragChat = { beforeSend, answered, failed, cleared, restored, plainText, conversationText };
 })();
