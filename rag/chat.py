@@ -220,8 +220,7 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
             feedback.record(data.liked, turn.feedback_answer(), turn.context, error=turn.answer is None)
         if data.liked:
             return gr.update(visible=False), "<p>Thanks for your feedback.</p>", None
-        return (gr.update(visible=True), "<p>Thanks for your feedback. What was wrong or missing? "
-                                         "Tell us below if you like.</p>", i)
+        return gr.update(visible=True), "<p>Thanks for your feedback.</p>", i
 
     def send_comment(comment, turns, disliked):
         turns = _turns(turns)
@@ -246,18 +245,19 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
     with gr.Blocks(title="Ask the articles", fill_height=True) as demo:
         gr.HTML(header_html(assistant.sources()), elem_id="intro", padding=False)
         chatbot = gr.Chatbot(elem_id="chat", label="Conversation", show_label=False, placeholder=PLACEHOLDER,
-                             scale=1, height="70vh", examples=[{"text": q} for q in examples] or None,
+                             scale=1, height="64vh", examples=[{"text": q} for q in examples] or None,
                              buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"), layout="panel",
                              autoscroll=False, editable="user", latex_delimiters=[])
         state = gr.State([])
         saved = gr.BrowserState(to_browser([], key), storage_key=f"rag-chat-{derived(key, 'storage', 12)}",
                                 secret=derived(key, "browser-state", 32))
         disliked = gr.State(None)
-        with gr.Column(visible=False, elem_id="feedback-more") as more:
-            comment = gr.Textbox(label="What was wrong or missing? (optional)", lines=2, max_lines=5,
-                                 elem_id="feedback-comment", max_length=COMMENT_CHARS)
-            send_note = gr.Button("Send comment", size="sm", elem_id="feedback-send")
         status = gr.HTML("", elem_id="feedback-status", padding=False)
+        with gr.Row(visible=False, elem_id="feedback-more", equal_height=True) as more:
+            comment = gr.Textbox(label="What was wrong or missing? (optional)", show_label=False, lines=1, max_lines=4,
+                                 placeholder="What was wrong or missing? (optional)", elem_id="feedback-comment",
+                                 max_length=COMMENT_CHARS, scale=6)
+            send_note = gr.Button("Send", elem_id="feedback-send", scale=0, min_width=80)
         with gr.Row(equal_height=True, elem_id="ask-row"):
             box = gr.Textbox(label="Your question", placeholder="Ask a question about the articles…",
                              show_label=False, scale=6, autofocus=True, elem_id="question", lines=1, max_lines=6)

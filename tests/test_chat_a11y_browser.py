@@ -51,6 +51,8 @@ def test_no_serious_or_critical_violations(browser, served_app, size):
     page.locator('#chat .bot-row').last.locator('button[aria-label="Dislike"]').click()
     page.locator("#feedback-comment textarea").wait_for(state="visible")
     clean(page, "feedback", size)
+    question = page.locator("#question").bounding_box()
+    assert question["y"] + question["height"] <= size[1], "the comment row leaves the question box in view"
 
     page.locator('#chat .user-row button[aria-label="Edit"]').last.click()
     page.locator("#chat textarea.edit-textarea").wait_for(state="visible")

@@ -247,6 +247,7 @@
       card.style.setProperty("--shift", "0px");
       cite.classList.remove("above");
       const bounds = log.getBoundingClientRect(), margin = 8;
+      card.style.maxWidth = Math.min(384, bounds.width - 2 * margin) + "px";
       let rect = card.getBoundingClientRect();
       if (rect.bottom > bounds.bottom - margin && cite.getBoundingClientRect().top - rect.height > bounds.top + margin) {
         cite.classList.add("above");
