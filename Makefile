@@ -14,6 +14,7 @@ DOC_STAMP := /usr/share/doc/git-doc/gitfaq.html /usr/share/doc/sqlite3/faq.html 
 	/usr/share/doc/python3-doc/html/faq/general.html /usr/share/doc/debian-reference-en/docs/ch01.en.html
 APT := if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); \
 	else sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); fi
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
 .PHONY: run test ingest install clean
 
@@ -32,6 +33,10 @@ $(CHROMIUM):
 $(DOC_STAMP) &:
 	$(call APT,$(DOC_PACKAGES))
 
+# The browser tests inject axe-core (accessibility checks) into the chat; installed from npm, never from a CDN.
+$(AXE):
+	npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -40,7 +45,7 @@ run: $(STAMP)
 ingest: $(STAMP)
 	$(VENV)/bin/rag ingest
 
-test: $(STAMP) $(CHROMIUM) $(DOC_STAMP)
+test: $(STAMP) $(CHROMIUM) $(DOC_STAMP) $(AXE)
 	$(PYTHON) -m pytest
 
 clean:

@@ -129,7 +129,7 @@ class Plan:
                 spans = [(p.text.index(body), p.text.index(body) + len(body))]
             quotes = tuple(Quote(s, e, p.text[s:e]) for s, e in _merged(spans))
             citations.append(Citation(n=n, text=p.text, source=p.source, section=p.section, score=self.hits[hit].score,
-                                      doc_id=p.doc_id, passage_id=p.id, quotes=quotes, kind=p.kind))
+                                      doc_id=p.doc_id, passage_id=p.id, quotes=quotes, kind=p.kind, url=p.url))
         return Answer(question=question, text=text, refused=False, citations=citations)
 
 

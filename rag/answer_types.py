@@ -26,10 +26,14 @@ class Citation:
     passage_id: str = ""
     quotes: tuple[Quote, ...] = ()  # the spans of `text` the answer quotes (extractive) or rests on (generative)
     kind: str = ""  # the passage's kind: paragraph | item | row | code ("" when unknown)
+    url: str = ""  # the article's address (front matter `url`), when the corpus gives one
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "text": self.text, "source": self.source, "section": self.section,
-                "score": round(self.score, 4), "quotes": [q.to_dict() for q in self.quotes]}
+        out = {"n": self.n, "text": self.text, "source": self.source, "section": self.section,
+               "score": round(self.score, 4), "quotes": [q.to_dict() for q in self.quotes]}
+        if self.url:
+            out["url"] = self.url
+        return out
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from .followup import condense
 from .question_parts import question_parts
 from .retriever import DenseWeights, Retrieval, Retriever
 from .settings import Settings
+from .passages import Passage
 from .store import BEING_BUILT, Hit, PassageStore, StoreError
 
 
@@ -104,6 +105,28 @@ class Assistant:
                 group.append(last.strip())
         ordered = sorted(groups.values(), key=len, reverse=True)  # stable: document order within ties
         return [q for group in ordered for q in group][:limit]
+
+    def passages(self, ids: list[str]) -> list[Passage]:
+        """The indexed passages with these ids (those still in the index)."""
+        return self.store.get(ids) if ids else []
+
+    def outline(self) -> list[tuple[str, str]]:
+        """(doc_id, heading path) of every section that holds passages, in document order."""
+        stored = sorted(self.store.stored().values(), key=lambda m: (m.get("doc_id", ""), m.get("start", 0)))
+        return list(dict.fromkeys((m.get("doc_id", ""), m.get("section") or "") for m in stored))
+
+    def passages_near(self, question: str, context: list[str] = ()) -> list[Passage]:
+        """The passages retrieval ranks first for `question`, answerable or not: where a refusal can point the reader.
+
+        Raises QuestionError like ask().
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        previous = clean_context(context, self.settings.max_question_chars)[-MAX_CONTEXT:]
+        return [hit.passage for hit in self.retriever.search(condense(text, previous)).hits]
+
+    def answers(self, question: str, context: list[str] = ()) -> bool:
+        """Whether ask() would answer `question` rather than refuse it, without composing (or generating) the answer."""
+        return self._prepare(question, context)[3]
 
     def ask(self, question: str, context: list[str] = ()) -> Answer:
         """Answer `question` from the articles; `context` holds the conversation's previous questions, oldest first.

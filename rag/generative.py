@@ -134,7 +134,7 @@ class GenerativeAnswerer:
             p = hits[n - 1].passage
             quotes = sorted({c.quotes[n] for c in kept if n in c.quotes}, key=lambda q: q.start)
             citations.append(Citation(marker, p.text, p.source, p.section, hits[n - 1].score, p.doc_id, p.id,
-                                      tuple(quotes), p.kind))
+                                      tuple(quotes), p.kind, p.url))
         return Answer(question, text, False, citations, "generative", notice)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import secrets
 import shutil
 import sys
@@ -19,6 +20,7 @@ from .units import passage_units
 from .writer_lock import writer_lock
 
 BATCH = 64
+PROGRESS_SLICE = 32  # texts embedded between two moves of the progress bar
 
 
 @dataclass(frozen=True)
@@ -177,14 +179,16 @@ def _sync(store: PassageStore, passages: list[Passage], embedder: Embedder, info
     removed = [pid for pid in stored if pid not in wanted]
 
     if new:
-        bar = _progress(len(new), progress)
+        units_of = {p.id: passage_units(p) for p in new}
+        bar = _progress(len(new) + sum(len(u) for u in units_of.values()), progress)
+        getattr(embedder, "model", None)  # loaded first (seconds on a first start) while the bar says so
+        bar.set_description_str("Embedding passages and sentences")
         for i in range(0, len(new), BATCH):
             batch = new[i:i + BATCH]
-            units = [u for p in batch for u in passage_units(p)]
+            units = [u for p in batch for u in units_of[p.id]]
             # Units before passages: a passage present in the index always has its units.
-            store.upsert_units(units, _encode_unique(embedder, [u.text for u in units]))
-            store.upsert(batch, embedder.encode([p.embedding_text() for p in batch]))
-            bar.update(len(batch))
+            store.upsert_units(units, _encode_unique(embedder, [u.text for u in units], bar))
+            store.upsert(batch, _encode(embedder, [p.embedding_text() for p in batch], bar))
         bar.close()
     store.update_metadata(moved)
     # Deleting after adding keeps a complete index answering if this run is killed midway.
@@ -255,7 +259,7 @@ def write_failed(settings: Settings, exc: BaseException) -> StoreError:
     """One line for a failed ingest, with a hint that never deletes the index (`exc` itself for other StoreErrors)."""
     first = first_line(exc)
     again = "nothing indexed before this run is lost"
-    if _disk_full(exc):
+    if _disk_full(exc) or (not settings.chroma_url and _cannot_write(settings.data_dir)):
         where = settings.chroma_url or settings.data_dir
         return StoreError(f"cannot write the index at {where}: the disk is full or refuses writes ({first}); "
                           f"free some space and run `rag ingest` again ({again})")
@@ -276,6 +280,21 @@ def _disk_full(exc: BaseException) -> bool:
     return False
 
 
+def _cannot_write(folder, probe_bytes: int = 1 << 20) -> bool:
+    """Whether writing a probe file into `folder` fails for want of room: Chroma's compaction errors hide why
+    ("Failed to apply logs to the metadata segment"), so a failed write is asked again, plainly."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * probe_bytes)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as e:
+        return e.errno in _DISK_FULL_ERRNOS
+    return False
+
+
 def _is_transport_error(exc: BaseException) -> bool:
     import httpx
 
@@ -290,16 +309,32 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
-def _encode_unique(embedder: Embedder, texts: list[str]):
+def _encode(embedder: Embedder, texts: list[str], bar):
+    """Encode `texts` a slice at a time, so the progress bar moves (and its time estimate means something)."""
+    import numpy as np
+
+    if not texts:
+        return embedder.encode(texts)
+    parts = []
+    for i in range(0, len(texts), PROGRESS_SLICE):
+        parts.append(embedder.encode(texts[i:i + PROGRESS_SLICE]))
+        bar.update(len(parts[-1]))
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _encode_unique(embedder: Embedder, texts: list[str], bar):
     """Encode each distinct text once: heading units repeat across a section's passages."""
     distinct = list(dict.fromkeys(texts))
-    vectors = embedder.encode(distinct)
+    vectors = _encode(embedder, distinct, bar)
+    bar.update(len(texts) - len(distinct))
     row = {t: i for i, t in enumerate(distinct)}
     return vectors[[row[t] for t in texts]]
 
 
 def _progress(total: int, enabled: bool | None):
+    """A bar on a terminal, with the time left: how many passages and sentences are embedded so far."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="Embedding passages", unit="passage", file=sys.stderr,
-                disable=(not enabled) if enabled is not None else None)
+    return tqdm(total=total, desc="Loading the embedding model", unit=" texts", file=sys.stderr,
+                disable=(not enabled) if enabled is not None else None, dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed} elapsed, about {remaining} left]")

@@ -35,6 +35,7 @@ class Passage:
     start: int  # character span of the passage in the document text
     end: int
     kind: str  # paragraph | item | row | code
+    url: str = ""  # the document's address (front matter `url`, http or https only), "" when it has none
 
     def embedding_text(self) -> str:
         """What gets embedded: the nearest headings give a bare passage its topic."""
@@ -60,6 +61,7 @@ def split_document(doc: Document, max_chars: int = MAX_CHARS, furniture: frozens
         blocks.pop(0)
     titles = frozenset(t.lower() for t in [doc.title, *(t for b in blocks for t in b.section)])
     blocks = tidy_blocks(doc.text, blocks, max_chars, titles=titles)
+    url = document_url(doc)
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for block in blocks:
@@ -72,8 +74,21 @@ def split_document(doc: Document, max_chars: int = MAX_CHARS, furniture: frozens
             if seen[key] > 1:
                 key += f"\x1f{seen[key]}"
             pid = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-            passages.append(Passage(pid, doc.doc_id, doc.title, section, text, start, end, block.kind))
+            passages.append(Passage(pid, doc.doc_id, doc.title, section, text, start, end, block.kind, url))
     return passages
+
+
+def http_url(value) -> str:
+    """`value` when it is an http(s) address without spaces, quotes or controls, else "" (never javascript: etc.)."""
+    url = str(value or "").strip()
+    if not re.match(r"(?i)https?://[^\s/?#]+", url) or re.search(r"[\s\x00-\x1f\x7f<>\"]", url):
+        return ""
+    return url
+
+
+def document_url(doc: Document) -> str:
+    """The document's front matter `url` when it is an http(s) address, else ""."""
+    return http_url(doc.meta.get("url"))
 
 
 def split_corpus(docs: list[Document], max_chars: int = MAX_CHARS) -> list[Passage]:

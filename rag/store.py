@@ -340,12 +340,14 @@ def passages_of(got: dict) -> list[Passage]:
 
 
 def passage_metadata(p: Passage) -> dict:
-    return {"doc_id": p.doc_id, "source": p.source, "section": p.section,
-            "start": p.start, "end": p.end, "kind": p.kind}
+    meta = {"doc_id": p.doc_id, "source": p.source, "section": p.section, "start": p.start, "end": p.end, "kind": p.kind}
+    if p.url:  # only when set, so an index of articles without one stays exactly as it was
+        meta["url"] = p.url
+    return meta
 
 
 def passage_from_record(pid: str, text: str, meta: dict) -> Passage:
     meta = meta or {}
     return Passage(id=pid, doc_id=meta.get("doc_id", ""), source=meta.get("source", ""),
                    section=meta.get("section", ""), text=text or "", start=int(meta.get("start", 0)),
-                   end=int(meta.get("end", 0)), kind=meta.get("kind", "paragraph"))
+                   end=int(meta.get("end", 0)), kind=meta.get("kind", "paragraph"), url=meta.get("url", ""))

@@ -67,7 +67,7 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     import gradio as gr
 
     from .api import create_api
-    from .chat import CSS, build_chat
+    from .chat import build_chat, page_assets
     from .cross_origin import CrossOrigin, cors_origins
     from .feedback import FeedbackLog
     from .openai_api import create_openai_api
@@ -89,7 +89,7 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
     app.add_middleware(CrossOrigin, origins=cors_origins(settings.cors_origins), prefixes=(f"{path}/api", f"{path}/v1"))
     # The chat has no file input: BodyLimit refuses multipart bodies, and max_file_size=0 makes Gradio refuse any
     # non-empty file should one get past it.
-    return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"], max_file_size=0,
+    return gr.mount_gradio_app(app, demo, path=path or "/", **page_assets(), footer_links=["api"], max_file_size=0,
                                server_name=settings.host, server_port=settings.port)
 
 
@@ -123,24 +123,30 @@ def trusted_proxies(value: str) -> list[str]:
 
 
 def serve(settings: Settings | None = None) -> int:
-    """Build the index if needed, then serve on settings.host:settings.port until interrupted."""
+    """Serve on settings.host:settings.port until interrupted; while the index is built (or loaded), the page says so."""
     import uvicorn
 
     from .assistant import Assistant
+    from .starting import StartingSite
 
     settings = settings or Settings.from_env()
-    app = create_app(Assistant.load(settings))
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     base = f"http://{host}:{settings.port}"
     print(f"rag: chat on {base}/  ·  API: POST {base}/api/ask  ·  OpenAI-compatible: {base}/v1  ·  "
-          f"widget: {base}/widget.js", file=sys.stderr, flush=True)
+          f"widget: {base}/widget.js  (getting the index ready first)", file=sys.stderr, flush=True)
     if settings.host in WILDCARD_BINDS and not settings.allowed_hosts:
         logger.warning("RAG_HOST=%s: only loopback Host names are answered; set RAG_ALLOWED_HOSTS to the names "
                        "clients use", settings.host)
     proxies = trusted_proxies(settings.trusted_proxies)
+    site = StartingSite(lambda: create_app(Assistant.load(settings)),
+                        lambda app: HostCheck(app, hosts=allowed_hosts(settings.host, settings.allowed_hosts)),
+                        on_ready=lambda: print(f"rag: ready: {base}/", file=sys.stderr, flush=True))
     # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
     # X-Forwarded-For picks the client address (and so its rate limit) only when it comes from a trusted proxy.
     # log_config=None: uvicorn logs through rag's one-line format (rag.console), its warnings shown only with -v.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None,
-                timeout_graceful_shutdown=3, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+    site.server = uvicorn.Server(uvicorn.Config(
+        site, host=settings.host, port=settings.port, log_level="warning", log_config=None,
+        timeout_graceful_shutdown=3, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None))
+    site.server.run()
+    site.raise_failure()  # the index could not be built or loaded: app.py prints it as one line
     return 0

@@ -17,6 +17,8 @@ import pytest
 
 from conftest import ARTIFACTS, ServedInThread, free_port
 
+from rag.composer import REFUSAL
+
 FIRST = "How can couples build emotional intimacy?"
 FOLLOW_UP = "and how long does that take?"
 OFF_TOPIC = "What is the capital of France?"
@@ -174,7 +176,8 @@ def test_options_by_data_attributes_and_the_phone_layout(browser, sites):
     assert panel["width"] == 390 and panel["height"] == 844, "on a phone the panel takes the whole screen"
     ask(page, OFF_TOPIC, 0)
     answer = page.locator(".answer").last
-    assert "don't cover this question" in answer.inner_text() and answer.locator(".sources").count() == 0
+    assert answer.inner_text().startswith(REFUSAL) and "refused" in answer.get_attribute("class")
+    assert answer.locator(".sources").count() == 0
     page.screenshot(path=str(ARTIFACTS / "widget-phone-390x844.png"))
     page.get_by_role("button", name="Close").click()
     assert not page.get_by_role("dialog").is_visible() and launcher.is_visible()
