@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import queue
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr  # this module is the web face; nothing on the CLI path imports it
@@ -16,6 +17,7 @@ from .answer_types import Answer
 from .chat_history import MAX_TURNS, Turn, derived, from_browser, load_key, messages, to_browser, turn_of_message
 from .chat_render import unescape
 from .chat_suggestions import Suggestions
+from .composer import REFUSAL
 from .guards import RateLimit
 from .questions import QuestionError
 from .store import StoreError
@@ -164,6 +166,8 @@ def build_chat(assistant, feedback=None, limit: RateLimit | None = None):
             asked = [t.question for t in current]
             turn.suggestions = (suggest.nearest(question, context, asked) if reply.refused
                                 else suggest.related(reply, asked))
+            if reply.refused and turn.suggestions:
+                reply = replace(reply, text=REFUSAL)  # the nearest topics are the chips below, not a sentence too
             turn.answer, turn.partial = reply, ""
             yield messages(current), current, to_browser(current, key), *swap(False)
         finally:

@@ -10,6 +10,8 @@ from browser_chat import (BOX, DESKTOP, PHONE, ask, feedback_entries, headings, 
                           wait_for_entry, wait_reply, wait_suggestions)
 from conftest import FAQ_ARTICLE
 
+from rag.composer import REFUSAL
+
 FIRST = "How can we build emotional intimacy?"
 FOLLOW_UP = "and how long does that take?"
 REFUSED = "What is the capital of France?"
@@ -123,7 +125,7 @@ def test_suggestions_come_from_the_articles_and_get_answers(browser, served_app)
     assert page.locator("#chat .options").get_attribute("aria-label") == "Related questions"
 
     ask(page, REFUSED)
-    assert "don't cover" in last_reply(page).inner_text()
+    assert last_reply(page).inner_text().strip() == REFUSAL, "the nearest topics are chips, not a sentence too"
     topics = wait_suggestions(page)
     assert 1 <= len(topics) <= 3 and set(topics) <= HEADINGS, topics
     assert page.locator("#chat .options").get_attribute("aria-label") == "Nearest topics in the articles"
