@@ -2,6 +2,7 @@
 and how it is written out: one number per passage, each quote followed by its [n]."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .answer_types import Answer, Citation, Quote
@@ -112,6 +113,8 @@ class Plan:
                                True))
             else:
                 quote = self.quote_text(e)
+                if self.hits[e.hit].passage.kind not in ("code", "row") and "```" not in quote:
+                    quote = _SOFT_BREAK.sub(" ", quote)
                 own_line = e.bullet or "\n" in quote or self.hits[e.hit].passage.kind == "row"
                 pieces.append((("- " if e.bullet else "") + f"{quote} [{numbers[e.hit]}]", own_line))
         text = ""
@@ -131,6 +134,11 @@ class Plan:
             citations.append(Citation(n=n, text=p.text, source=p.source, section=p.section, score=self.hits[hit].score,
                                       doc_id=p.doc_id, passage_id=p.id, quotes=quotes, kind=p.kind, url=p.url))
         return Answer(question=question, text=text, refused=False, citations=citations)
+
+
+# A line break inside a sentence of hard-wrapped text (plain text, text rendered from HTML): read as a space. A
+# blank line, or a next line that starts a list item, table row, heading, quote or code, keeps its break.
+_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n[ \t\u00a0]*(?=[^\s\-*+•|#>`$0-9])")
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

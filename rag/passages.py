@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from .corpus import Document
 from .sentences import sentence_spans
 
 # Bump when the chunking changes: the index records it and is rebuilt on a mismatch.
-CHUNKING_VERSION = "blocks-2+units-2"
+CHUNKING_VERSION = "blocks-3+units-2"
 MAX_CHARS = 700
 LABEL_CHARS = 80  # a line this short without a sentence end is a label, not a passage
 SHORT_CHARS = 40  # a paragraph this short ("Yes.") is read with the one after it
@@ -126,6 +127,9 @@ def _blocks(doc: Document):
     text = doc.text
     lines = list(_lines(text, doc.body_start))
     h1_count = _h1_count(lines) if doc.format == "markdown" else 0
+    layout = _text_layout(lines) if doc.format != "markdown" else None
+    underline_at = -1
+    in_grid = False
     path: list[tuple[int, str]] = []
     current: _Block | None = None
     in_fence = False
@@ -164,8 +168,24 @@ def _blocks(doc: Document):
                 if not nxt.startswith((" ", "\t")) or _ITEM.match(nxt):
                     yield from close()
             continue
-        heading = _heading(line, doc.format, lines, index)
+        if index == underline_at:
+            continue
+        if layout is not None and _GRID_RULE.match(stripped):
+            # a rule of a text table ("+----+", "|----+----|"): it ends a row; each row, however many lines its
+            # wrapped cells take, is one block, so no passage begins in the middle of a row
+            yield from close()
+            in_grid = True
+            continue
+        if layout is not None and in_grid and stripped.startswith("|"):
+            if current is None:
+                current = _Block("paragraph", pos + line.index("|"), end, section())
+            current.end = end
+            continue
+        in_grid = False
+        heading = _heading(line, doc.format, lines, index, layout)
         if heading:
+            if layout is not None and index + 1 < len(lines) and _UNDERLINE.match(lines[index + 1][1]):
+                underline_at = index + 1
             yield from close()
             level, title = heading
             while path and path[-1][0] >= level:
@@ -286,18 +306,62 @@ def _h1_count(lines) -> int:
     return len(seen)
 
 
-def _heading(line: str, fmt: str, lines, index: int):
+def _heading(line: str, fmt: str, lines, index: int, layout: _TextLayout | None = None):
     if fmt == "markdown":
         match = _HEADING.match(line)
         return (len(match.group(1)), match.group(2)) if match else None
-    # Plain text has no markup: a short standalone line without closing punctuation is a heading.
-    stripped = line.strip()
+    # Plain text has no markup: a short standalone line without closing punctuation is a heading, or a line
+    # underlined with ===/--- (the underline itself is skipped by the caller).
+    stripped = " ".join(line.split())  # also the no-break spaces of "1.1.\u00a0Title" (text rendered from HTML)
+    if not stripped or _ITEM.match(line) or len(stripped) > 120 or len(stripped.split()) > 16:
+        return None
+    if layout is not None and layout.body_indent and _indent(line) >= layout.body_indent:
+        return None  # indented like the body text: a command, a label ("Note") or a quoted line, not a heading
+    nxt = lines[index + 1][1] if index + 1 < len(lines) else ""
+    underline = _UNDERLINE.match(nxt)
+    if underline and abs(len(nxt.strip()) - len(stripped)) <= 3:
+        return (1 if underline.group(1) == "=" else 2, stripped)
     prev_blank = index == 0 or not lines[index - 1][1].strip()
-    next_blank = index + 1 >= len(lines) or not lines[index + 1][1].strip()
-    if (prev_blank and next_blank and 0 < len(stripped) <= 120 and not _ITEM.match(line)
-            and not stripped.endswith((".", ",", ";", ":", "”", '"')) and len(stripped.split()) <= 16):
-        return (2, stripped)
-    return None
+    if not (prev_blank and not nxt.strip()) or stripped.endswith((",", ";", ":", "”", '"')):
+        return None
+    number = _NUMBERED_HEADING.match(stripped)
+    if number:  # "1.2.3. Title", "Chapter 4. Title": the numbering says the level
+        level = min(6, len(number.group(1).rstrip(".").split(".")))
+        if layout is not None:
+            layout.numbered_level = level
+        return (level, stripped)
+    if stripped.endswith("."):
+        return None
+    # among numbered headings, an unnumbered one ("Table 1.1. Packages", "Example") belongs to the last of them
+    return (layout.numbered_level + 1 if layout is not None and layout.numbered_level else 2, stripped)
+
+
+_GRID_RULE = re.compile(r"^[+|][-=+|]{3,}[+|]$")
+_UNDERLINE = re.compile(r"^[ \t]*([=\-~*])\1{2,}[ \t]*$")
+# "Chapter 1. Tutorials", "1.1. Console basics", "2.3.1 The shell", "A.2. Tables": level from the count of parts.
+_NUMBERED_HEADING = re.compile(r"^(?:(?:chapter|section|part|appendix)\s+)?((?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?)\s+\w",
+                               re.IGNORECASE)
+
+
+@dataclass
+class _TextLayout:
+    """How a plain-text document is laid out: its body's indentation (text rendered from HTML or DocBook
+    indents paragraphs and code, not headings), and the level of the last numbered heading read so far."""
+    body_indent: int = 0
+    numbered_level: int = 0
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())  # a non-breaking space counts: w3m and lynx indent with them too
+
+
+def _text_layout(lines) -> _TextLayout:
+    """The most common indentation of the document's long lines (its paragraphs) when most of them share it."""
+    indents = Counter(_indent(line) for _, line in lines if len(line.strip()) >= 40)
+    if not indents:
+        return _TextLayout()
+    indent, count = indents.most_common(1)[0]
+    return _TextLayout(body_indent=indent if count >= 0.6 * sum(indents.values()) else 0)
 
 
 def _fit(text: str, start: int, end: int, max_chars: int, code: bool = False) -> list[tuple[int, int]]:

@@ -206,3 +206,71 @@ def test_short_paragraphs_of_a_section_join_up_to_the_target():
     assert passages[1].text == long.strip(), "a paragraph over the target stays alone"
     assert [p.section for p in passages] == ["Types", "Types", "Wind"], "never across sections"
     assert all(len(p.text) <= 2 * MERGE_TARGET for p in passages if "\n\n" in p.text)
+
+
+RENDERED_MANUAL = """Chapter\u00a01.\u00a0Backups
+
+    Backups keep a copy of your files somewhere else, so that one broken
+    disk or one mistaken command does not lose your work for good.
+
+1.1.\u00a0Tools
+
+1.1.1.\u00a0Making an archive
+
+    The tar command packs a folder into one archive file that you can
+    copy to another disk and keep there for as long as you need it.
+
+    $ tar czf backup.tar.gz ~/work
+
+    Note
+
+    Store the archive on another disk; a copy on the same disk is lost
+    together with the disk.
+
+1.1.2.\u00a0Restoring
+
+    Unpack the archive into an empty folder first and compare it with
+    what you have, before you overwrite anything you still need.
+
+    Table\u00a01.1.\u00a0Restore options
+"""
+
+
+def test_a_manual_rendered_as_text_keeps_its_numbered_sections():
+    doc = Document(doc_id="backups.txt", title="backups", text=RENDERED_MANUAL, format="text")
+    passages = split_document(doc)
+    _verbatim(doc, passages)
+    sections = {p.text.split()[0]: p.section for p in passages}
+    assert sections["Backups"] == "Chapter 1. Backups"
+    assert sections["The"].endswith("1.1. Tools > 1.1.1. Making an archive"), sections
+    assert sections["Unpack"].endswith("1.1. Tools > 1.1.2. Restoring"), "a numbered heading closes its sibling"
+    assert not any("tar czf" in p.section or p.section.endswith("Note") for p in passages), \
+        "a command or a label indented like the body is not a heading"
+    note = next(p for p in passages if "Store the archive" in p.text)
+    assert re.search(r"Note\s+Store the archive", note.text), "a label is read with the paragraph it introduces"
+    assert all(p.text.strip() != "Note" for p in passages)
+
+
+def test_underlined_text_headings_are_sections_without_their_underline():
+    text = ("Kite flying\n===========\n\nKites need a steady wind of ten to thirty kilometres an hour to climb.\n\n"
+            "Safety\n------\n\nNever fly a kite near power lines or in a thunderstorm, whatever the wind.\n")
+    passages = split_document(Document(doc_id="kites.txt", title="kites", text=text, format="text"))
+    assert [(p.section, p.text[:5]) for p in passages] == [("Kite flying", "Kites"), ("Kite flying > Safety", "Never")]
+    assert not any("===" in p.text or "---" in p.text for p in passages)
+
+
+def test_a_text_table_row_is_never_cut_between_its_lines():
+    rows = "".join(f"    |cmd{i} > |redirect the output of command {i} to a file  |\n"
+                   f"    |foo{i}    |called foo{i}, overwriting what it held       |\n"
+                   "    |---------+-----------------------------------------------|\n" for i in range(12))
+    text = ("1.1.\u00a0Redirection\n\n    The shell sends a command's output where you ask it to, with these\n"
+            "    operators, each shown with an example file name.\n\n"
+            "    +----------------------------------------------------------+\n" + rows +
+            "    +----------------------------------------------------------+\n")
+    doc = Document(doc_id="shell.txt", title="shell", text=text, format="text")
+    passages = split_document(doc, max_chars=300)
+    _verbatim(doc, passages)
+    for i in range(12):
+        holding = [p for p in passages if f"|cmd{i} >" in p.text]
+        assert len(holding) == 1 and f"|called foo{i}, overwriting what it held" in holding[0].text, \
+            f"row {i} was cut: {[p.text for p in holding]}"
