@@ -1,8 +1,12 @@
-"""Load a folder of .md, .txt and .html articles as Documents, reading only bounded text files inside it."""
+"""Load a folder of .md, .txt and .html articles (or their .gz copies) as Documents, reading only bounded text files
+inside it."""
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import logging
+import zlib
 import os
 import re
 import stat
@@ -17,6 +21,19 @@ from .settings import Settings
 logger = logging.getLogger(__name__)
 
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
+COMPRESSED = ".gz"
+
+
+def article_kind(path: Path) -> str | None:
+    """markdown, text or html for an article file (also "name.txt.gz"), None for any other file."""
+    suffixes = [s.lower() for s in Path(path).suffixes[-2:]]
+    if suffixes[-1:] == [COMPRESSED]:
+        suffixes = suffixes[:-1]
+    return SUFFIXES.get(suffixes[-1]) if suffixes else None
+
+
+def _is_compressed(path: Path) -> bool:
+    return path.suffix.lower() == COMPRESSED
 
 
 class CorpusError(Exception):
@@ -78,7 +95,7 @@ def load_corpus(folder: Path, *, max_file_bytes: int = Settings.max_file_bytes,
     if not documents:
         count = len(skipped)
         detail = f" ({count} file{'s' if count != 1 else ''} skipped, see the warnings)" if count else ""
-        raise CorpusError(f"no .md, .txt or .html articles in {folder}{detail}")
+        raise CorpusError(f"no .md, .txt or .html articles (or .gz copies of them) in {folder}{detail}")
     return Corpus(documents, skipped)
 
 
@@ -109,7 +126,7 @@ def corpus_files(folder: Path, max_files: int = Settings.max_files, skipped: lis
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
-            is_article = path.suffix.lower() in SUFFIXES
+            is_article = article_kind(path) is not None
             try:
                 if entry.is_symlink():
                     reason = _link_problem(path, root, is_article)
@@ -129,6 +146,12 @@ def corpus_files(folder: Path, max_files: int = Settings.max_files, skipped: lis
             if len(found) > max_files:
                 raise CorpusError(f"more than {max_files:,} article files in {folder}: raise RAG_MAX_FILES "
                                   "or point RAG_CORPUS_DIR at a smaller folder")
+    if any(not _is_compressed(p) for p in found):
+        # Debian's doc folders keep a compressed text copy of the HTML they ship (book.en.txt.gz beside ch*.html):
+        # read the .gz copies only when they are all the folder has, so nothing is indexed twice
+        for path in (p for p in found if _is_compressed(p)):
+            _skip(skipped, path, "a compressed copy; this folder has uncompressed articles, which are read instead")
+        found = [p for p in found if not _is_compressed(p)]
     return sorted(found)
 
 
@@ -151,7 +174,9 @@ def load_document(path: Path, root: Path, max_bytes: int = Settings.max_file_byt
     """The article at `path` (inside the corpus folder `root`); raises UnreadableFile when it must be skipped."""
     path, root = Path(path), Path(root)
     data = _read_bytes(path, root.resolve(), max_bytes)
-    kind = SUFFIXES[path.suffix.lower()]
+    if _is_compressed(path):
+        data = _gunzip(path, data, max_bytes)
+    kind = article_kind(path)
     try:
         raw = decode_text(data, html=kind == "html")
     except BinaryFile as exc:
@@ -167,8 +192,9 @@ def load_document(path: Path, root: Path, max_bytes: int = Settings.max_file_byt
     except FrontMatterError as exc:
         raise UnreadableFile(path, str(exc)) from None
     meta.update(fields)
+    stem = Path(path.stem).stem if _is_compressed(path) else path.stem
     title = (meta.get("title") or _first_heading(raw[body_start:], kind)
-             or path.stem.replace("-", " ").replace("_", " "))
+             or stem.replace("-", " ").replace("_", " "))
     return Document(doc_id=path.relative_to(root).as_posix(), title=plain_value(title, TITLE_CHARS), text=raw,
                     format=kind, body_start=body_start, meta=meta)
 
@@ -198,6 +224,18 @@ def _read_bytes(path: Path, root: Path, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise UnreadableFile(path, _too_large(len(data), max_bytes))
     return data
+
+
+def _gunzip(path: Path, data: bytes, max_bytes: int) -> bytes:
+    """The decompressed bytes, at most `max_bytes` of them (a small .gz can expand without bound)."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as unpacked:
+            text = unpacked.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnreadableFile(path, f"not a readable gzip file ({exc})") from None
+    if len(text) > max_bytes:
+        raise UnreadableFile(path, f"expands to over {max_bytes:,} bytes, the limit (RAG_MAX_FILE_BYTES)")
+    return text
 
 
 def _too_large(size: int, limit: int) -> str:

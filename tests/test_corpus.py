@@ -140,3 +140,36 @@ def test_html_after_an_unclosed_nav_or_svg_is_kept(tmp_path, name):
     assert "# Flying Kites" in body
     assert "A steady wind of fifteen kilometres an hour lifts most kites." in body
     assert "Home" not in body and "Shop" not in body and "Logo" not in body
+
+
+def test_gzipped_articles_are_read_when_they_are_all_the_folder_has(tmp_path):
+    import gzip
+
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "kites.txt.gz").write_bytes(gzip.compress(b"Kites\n\nA kite climbs when the wind is steady.\n"))
+    (only / "changelog.gz").write_bytes(gzip.compress(b"1.0: first release\n"))  # not an article
+    docs = load_corpus(only)
+    assert [(d.doc_id, d.title, d.format) for d in docs] == [("kites.txt.gz", "kites", "text")]
+    assert "A kite climbs when the wind is steady." in docs[0].text
+
+    both = tmp_path / "both"
+    (both / "docs").mkdir(parents=True)
+    (both / "docs" / "ch01.html").write_text("<h1>Kites</h1><p>A kite climbs when the wind is steady.</p>")
+    (both / "docs" / "book.txt.gz").write_bytes(gzip.compress(b"Kites\n\nA kite climbs when the wind is steady.\n"))
+    docs = load_corpus(both)
+    assert [d.doc_id for d in docs] == ["docs/ch01.html"], "the compressed copy of the same book is not read twice"
+    assert [s.path.name for s in docs.skipped] == ["book.txt.gz"] and "compressed copy" in docs.skipped[0].reason
+
+
+def test_a_gzip_bomb_or_a_broken_gzip_is_skipped_with_a_reason(tmp_path):
+    import gzip
+
+    (tmp_path / "bomb.md.gz").write_bytes(gzip.compress(b"a" * 3_000_000))  # ~3 KB that expands to 3 MB
+    (tmp_path / "broken.txt.gz").write_bytes(b"\x1f\x8b\x08\x00not gzip at all")
+    (tmp_path / "fine.txt.gz").write_bytes(gzip.compress(b"Bread needs flour, water and salt.\n"))
+    docs = load_corpus(tmp_path, max_file_bytes=1_000_000)
+    assert [d.doc_id for d in docs] == ["fine.txt.gz"]
+    reasons = {s.path.name: s.reason for s in docs.skipped}
+    assert "expands to over 1,000,000 bytes" in reasons["bomb.md.gz"]
+    assert "not a readable gzip file" in reasons["broken.txt.gz"]
