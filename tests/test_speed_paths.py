@@ -83,3 +83,13 @@ def test_the_memory_index_follows_an_ingest_by_another_process(small_corpus, tmp
     monkeypatch.setattr(rag.vector_cache, "RECHECK_SECONDS", 0.0)
     answer = reader.ask(question)
     assert not answer.refused and "2,000 kilometres" in answer.text
+
+
+def test_length_sorted_batches_give_each_text_its_own_vector(tmp_path, embedder):
+    from rag.onnx_model import OnnxEmbedder, export, onnx_path
+
+    model = OnnxEmbedder(export(onnx_path(tmp_path), embedder))
+    texts = ["short", "a somewhat longer sentence about bread", "word " * 400, "", "mid length text " * 8, "x"]
+    together = model.encode(texts, batch_size=2)
+    alone = np.vstack([model.encode([t]) for t in texts])
+    assert np.min(np.sum(together * alone, axis=1)) >= 0.9999
