@@ -8,6 +8,13 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
 CHROMIUM := /usr/bin/chromium
+# Debian's documentation packages that make the eval corpora (eval/corpora.toml) besides the article.
+DOC_PACKAGES := python3-doc sqlite3-doc debian-reference-en git-doc
+DOC_STAMP := /usr/share/doc/git-doc/gitfaq.html /usr/share/doc/sqlite3/faq.html \
+	/usr/share/doc/python3-doc/html/faq/general.html /usr/share/doc/debian-reference-en/docs/ch01.en.html
+APT := if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); \
+	else sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); fi
+AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
 .PHONY: run test ingest install clean
 
@@ -21,8 +28,14 @@ $(STAMP): pyproject.toml
 
 # Browser tests drive Debian's chromium through Playwright (never `playwright install`).
 $(CHROMIUM):
-	if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	else sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+	$(call APT,chromium)
+
+$(DOC_STAMP) &:
+	$(call APT,$(DOC_PACKAGES))
+
+# The browser tests inject axe-core (accessibility checks) into the chat; installed from npm, never from a CDN.
+$(AXE):
+	npm install --prefix .cache/npm --no-audit --no-fund --silent axe-core@4
 
 install: $(STAMP)
 
@@ -32,7 +45,7 @@ run: $(STAMP)
 ingest: $(STAMP)
 	$(VENV)/bin/rag ingest
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(DOC_STAMP) $(AXE)
 	$(PYTHON) -m pytest
 
 clean:

@@ -31,8 +31,10 @@ def corpus_cases(corpus: EvalCorpus, settings: Settings, split: str | None = Non
 
 
 def evaluate_corpus(corpus: EvalCorpus, out_dir: Path, base: Settings | None = None, split: str | None = None,
-                    progress: bool | None = None, assistant=None) -> dict:
-    """Records and summaries (all cases, then per split) of one corpus."""
+                    progress: bool | None = None, assistant=None, baseline: bool = False,
+                    ablation: bool = False) -> dict:
+    """Records and summaries (all cases, then per split) of one corpus; optionally the naive baseline's
+    summary and the ablation rows on the same cases."""
     from rag.assistant import Assistant
 
     from .runner import evaluate
@@ -40,17 +42,32 @@ def evaluate_corpus(corpus: EvalCorpus, out_dir: Path, base: Settings | None = N
     settings = corpus_settings(corpus, out_dir, base)
     assistant = assistant or Assistant.load(settings, quiet=progress is False)
     cases = corpus_cases(corpus, settings, split)
-    result = evaluate(assistant.ask_traced, cases, assistant.store.texts(), corpus.name, progress)
+    passages = assistant.store.texts()
+    result = evaluate(assistant.ask_traced, cases, passages, corpus.name, progress)
     split_of = {c.id: c.split for c in cases}
     result["by_split"] = {s: summarise([r for r in result["cases"] if split_of[r["id"]] == s])
                           for s in SPLITS if any(v == s for v in split_of.values())}
     for record in result["cases"]:
         record["split"] = split_of[record["id"]]
+    if baseline:
+        from .baseline import NaiveBaseline
+
+        naive = NaiveBaseline(settings.corpus_dir)
+        try:
+            result["baseline"] = evaluate(naive.ask_traced, cases, naive.passages, f"{corpus.name} baseline",
+                                          progress)["summary"]
+        finally:
+            naive.close()
+    if ablation:
+        from .ablation import run_ablation
+
+        result["ablation"] = run_ablation(assistant, cases, passages, progress)
     return result
 
 
 def run_corpora(names: list[str] | None = None, out_dir: Path = Path("eval/out/corpora-report"),
-                base: Settings | None = None, split: str | None = None, progress: bool | None = None) -> dict:
+                base: Settings | None = None, split: str | None = None, progress: bool | None = None,
+                baseline: bool = False, ablation: bool = False) -> dict:
     """Evaluate each named corpus (all by default); corpora whose files are missing are skipped with a note."""
     catalogue = load_catalogue()
     unknown = [n for n in names or () if n not in catalogue]
@@ -59,7 +76,8 @@ def run_corpora(names: list[str] | None = None, out_dir: Path = Path("eval/out/c
     results: dict = {"corpora": {}, "skipped": {}}
     for name in names or list(catalogue):
         try:
-            results["corpora"][name] = evaluate_corpus(catalogue[name], out_dir, base, split, progress)
+            results["corpora"][name] = evaluate_corpus(catalogue[name], out_dir, base, split, progress,
+                                                       baseline=baseline, ablation=ablation)
         except CorpusUnavailable as exc:
             results["skipped"][name] = str(exc)
             print(f"rag: skipped: {exc}", file=sys.stderr)
@@ -91,12 +109,36 @@ def corpora_table(results: dict, split: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def baseline_table(results: dict) -> str:
+    """hit@1, hit@3, answered and refusal of the system beside the naive baseline, per corpus."""
+    from .report import fmt
+
+    metrics = ("hit@1", "hit@3", "answered", "refusal", "grounded")
+    lines = ["| corpus | " + " | ".join(f"{m} system / naive" for m in metrics) + " |",
+             "|---|" + "---:|" * len(metrics)]
+    for name, result in results["corpora"].items():
+        if result.get("baseline"):
+            lines.append(f"| {name} | " + " | ".join(
+                f"{fmt(m, result['summary'][m])} / {fmt(m, result['baseline'][m])}" for m in metrics) + " |")
+    return "\n".join(lines)
+
+
 def write_multi_report(results: dict, out_dir: Path) -> Path:
+    from .ablation import ablation_table
+
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     lines = ["# Eval report: every corpus", ""]
     for title, split in (("All cases", None), ("Test split (never tuned on)", "test"), ("Dev split", "dev")):
         lines += [f"## {title}", "", corpora_table(results, split), ""]
+    from .report import defects_table
+
+    lines += ["## Answer defects", "", defects_table({n: r["summary"] for n, r in results["corpora"].items()}), ""]
+    if any(r.get("baseline") for r in results["corpora"].values()):
+        lines += ["## Naive llama-index baseline", "", baseline_table(results), ""]
+    for name, result in results["corpora"].items():
+        if result.get("ablation"):
+            lines += [f"## Ablation: {name}", "", ablation_table(result["ablation"], result.get("baseline")), ""]
     for name, reason in results["skipped"].items():
         lines.append(f"- skipped {name}: {reason}")
     report = out_dir / "report.md"

@@ -44,6 +44,37 @@ def kinds_table(by_kind: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
+def defects_table(summaries: dict[str, dict]) -> str:
+    """Answer defects (rag.answer_checks) by kind, one column per corpus (or run) in `summaries`."""
+    names = list(summaries)
+    kinds = list(next(iter(summaries.values()))["defects by kind"]) if summaries else []
+    rows = ["| defect | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for kind in kinds:
+        rows.append(f"| {kind} | " + " | ".join(str(summaries[n]["defects by kind"].get(kind, 0)) for n in names) + " |")
+    rows.append("| **all** | " + " | ".join(f"**{summaries[n]['defects']}**" for n in names) + " |")
+    return "\n".join(rows)
+
+
+def defects_section(records: list[dict]) -> str:
+    """Every answer with a defect, its defects and its text."""
+    out = []
+    for r in (r for r in records if r.get("defects")):
+        kinds = ", ".join(sorted({d["kind"] for d in r["defects"]}))
+        out.append(f"### {r['id']} ({r['kind']}): {kinds}\n")
+        out.append(f"**Question:** {_clip(r['question'], 300)}\n")
+        out.append("**Defects:**\n" + "\n".join(f"- {d['kind']}: {_clip(d['text'])}" for d in r["defects"]) + "\n")
+        out.append(f"**Answer:** {_clip(r['answer'], 600)}\n")
+    return "\n".join(out) if out else "No answer has a defect.\n"
+
+
+DEFECTS_NOTE = ("Defects are what a reader trips over, found in every answer by `rag/answer_checks.py`: a sentence about "
+                "the document itself, a heading or question quoted as an answer, a scrap under three words, a dangling "
+                "lead-in, a list item without its subject, the sentence that finishes or negates a quote left out, a "
+                "passage's command lines left out of a \"how\" answer, the same words twice, one passage under two "
+                "numbers, several items of a list without a count, the article's yes or no not first, a part of the "
+                "question neither answered nor declined.")
+
+
 def misses(records: list[dict]) -> list[dict]:
     """Answerable cases not answered or without evidence in the top 3; unanswerable ones answered."""
     return [r for r in records if (r["answerable"] and (r["refused"] or not r["hit3"]))
@@ -83,11 +114,15 @@ def write_report(results: dict, out_dir: Path) -> dict[str, Path]:
         "", "## Metrics", "", metrics_table(results), "",
         "Retrieval metrics (hit@k, MRR, recall@5, all@5) and *answered* are over answerable cases; "
         "*refusal* over unanswerable ones; grounded and citation precision over answered answerable cases; "
-        "faithfulness is the share of answer sentences found verbatim in the passage their marker cites.",
+        "faithfulness is the share of answer sentences found verbatim in the passage their marker cites; citation "
+        "precision counts the citations a quote rests on (a list's further items, only pointed at, are not claims).",
         *(["", "## Ablation", "", ablation_table(results["ablation"], (results.get("baseline") or {}).get("summary")),
             "", "Each row adds one step to the row above, on the same index and eval set, in the same run."]
           if results.get("ablation") else []),
         "", "## By kind", "", kinds_table(results["system"]["by_kind"]), "",
+        f"## Answer defects ({results['system']['summary']['defects']})", "",
+        defects_table({"system": results["system"]["summary"]}), "", DEFECTS_NOTE, "",
+        defects_section(records), "",
         "## Plots", "", "![metrics per kind](metrics_by_kind.png)", "",
         "![top score distribution](score_distribution.png)", "", "![latency](latency.png)", "",
         f"## Misses ({len(misses(records))})", "", misses_section(records),

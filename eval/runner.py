@@ -32,7 +32,7 @@ def evaluate(ask_traced, cases: list[EvalCase], all_passages: dict[str, str], la
 
 def run_eval(settings: Settings | None = None, set_path: Path | None = None, out_dir: Path | None = None,
              baseline: bool = False, ablation: bool = False, progress: bool | None = None,
-             assistant=None) -> dict:
+             assistant=None, split: str | None = None) -> dict:
     from rag.assistant import Assistant
     from rag.corpus import load_corpus
 
@@ -41,7 +41,7 @@ def run_eval(settings: Settings | None = None, set_path: Path | None = None, out
     settings = settings or Settings.from_env()
     set_path = Path(set_path or DEFAULT_SET)
     assistant = assistant or Assistant.load(settings, quiet=progress is False)
-    cases = load_eval_set(set_path, [d.text for d in load_corpus(settings.corpus_dir)])
+    cases = load_eval_set(set_path, [d.text for d in load_corpus(settings.corpus_dir)], split)
     passages = assistant.store.texts()
     results = {
         "set": str(set_path), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -4,32 +4,71 @@ from __future__ import annotations
 import re
 import statistics
 
+from rag.answer_checks import KINDS, answer_defects
+from rag.joining import without_joining
 from rag.terms import content_terms
 
 from .evalset import EvalCase, group_of, normalise
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_CITING = re.compile(r"(?<=\s)\[(\d+)\]")
 _BULLET = re.compile(r"^[-*•]\s+")
 
 
 def faithful_sentences(answer_text: str, citations: dict[int, str]) -> tuple[int, int]:
-    """(sentences found verbatim in the passage their marker cites, sentences); unmarked text counts as unfaithful."""
-    pieces = _MARKER.split(answer_text)
+    """(quotes found verbatim in the passage their marker cites, quotes); unmarked text counts as unfaithful.
+
+    The answer's own fixed lines (rag.joining: "The article lists 6 ways:", "Under “…”:") are not quotes and
+    are set aside first; any other words outside the quotes still count against it. A marker is " [n]" with n
+    a cited number: "[10]" inside a quoted passage ("from [] to [10]") is part of the quote.
+    """
+    text = without_joining(answer_text)
+    pieces, at = [], 0
+    for m in _CITING.finditer(text):
+        if int(m.group(1)) in citations:
+            pieces.append((text[at:m.start()], int(m.group(1))))
+            at = m.end()
+    pieces.append((text[at:], None))
     total = faithful = 0
-    for i in range(0, len(pieces), 2):
-        sentence = _BULLET.sub("", pieces[i].strip())  # a list bullet is formatting, not a claim
+    for piece, marker in pieces:
+        sentence = _BULLET.sub("", piece.strip())  # a list bullet is formatting, not a claim
         if not sentence:
             continue
         total += 1
-        marker = int(pieces[i + 1]) if i + 1 < len(pieces) else None
         if marker in citations and normalise(sentence) in normalise(citations[marker]):
             faithful += 1
     return faithful, total
 
 
+def faithful_quotes(answer) -> tuple[int, int]:
+    """faithful_sentences over an Answer, read quote by quote (rag.answer_checks.pieces): a "[1]" inside quoted
+    code is part of the quote, not a marker. Text that is neither a quote nor one of the answer's own lines counts
+    as unfaithful."""
+    from rag.answer_checks import pieces
+
+    cited = {c.n: c.text for c in answer.citations}
+    total = faithful = 0
+    for piece in pieces(answer):
+        if piece.line:
+            continue
+        total += 1
+        if piece.citation is not None and normalise(piece.text) in normalise(cited.get(piece.citation.n, "")):
+            faithful += 1
+    return faithful, total
+
+
+def quoting_citations(answer) -> list:
+    """The citations a quote of the answer rests on; a list's further items, only pointed at ("The other 7 are in
+    Sources: [4] …"), are offered for reading, not cited for a claim."""
+    from rag.answer_checks import pieces
+
+    quoted = {p.citation.n for p in pieces(answer) if not p.line and p.citation is not None}
+    return [c for c in answer.citations if c.n in quoted]
+
+
 def is_grounded(answer_text: str, case: EvalCase) -> bool:
     """The answer carries an evidence quote, or most of the content words of one."""
-    plain = normalise(_MARKER.sub("", answer_text))
+    plain = normalise(_MARKER.sub("", without_joining(answer_text)))  # the answer's own lines are no evidence
     words = set(content_terms(plain))
     for quote in case.evidence:
         if normalise(quote) in plain:
@@ -60,24 +99,29 @@ def score_case(case: EvalCase, answer, hits, latency_ms: float, all_passages: di
         ids = [h.passage.id for h in retrieved]
         rank = next((i + 1 for i, h in enumerate(retrieved) if case.holds_evidence(h.passage.text)), None)
         found = set().union(*(case.quotes_in(h.passage.text) for h in retrieved)) if retrieved else set()
+        # A pipeline whose chunks cut every evidence quote apart has no expected passage (llama-index's
+        # metrics refuse an empty list): it cannot find the evidence, so it scores 0.
+        ranked = bool(expected and ids)
         record.update(
             rank=rank,
-            hit1=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:1]).score,
-            hit3=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:3]).score,
-            mrr=MRR().compute(expected_ids=expected, retrieved_ids=ids).score,
+            hit1=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:1]).score if ranked else 0.0,
+            hit3=HitRate().compute(expected_ids=expected, retrieved_ids=ids[:3]).score if ranked else 0.0,
+            mrr=MRR().compute(expected_ids=expected, retrieved_ids=ids).score if ranked else 0.0,
             recall5=len(found) / len(case.evidence),
             all5=float(len(found) == len(case.evidence)),
             answered=float(not answer.refused),
         )
         if not answer.refused:
-            holding = [c for c in answer.citations if case.holds_evidence(c.text)]
+            quoting = quoting_citations(answer)
+            holding = [c for c in quoting if case.holds_evidence(c.text)]
             record.update(grounded=float(is_grounded(answer.text, case)),
-                          citation_precision=len(holding) / len(answer.citations) if answer.citations else 0.0)
+                          citation_precision=len(holding) / len(quoting) if quoting else 0.0)
     else:
         record["refused_ok"] = float(answer.refused)
     if not answer.refused:
-        faithful, total = faithful_sentences(answer.text, {c.n: c.text for c in answer.citations})
-        record.update(faithful_sentences=faithful, sentences=total)
+        faithful, total = faithful_quotes(answer)
+        record.update(faithful_sentences=faithful, sentences=total,
+                      defects=[d.to_dict() for d in answer_defects(answer)])
     return record
 
 
@@ -123,7 +167,18 @@ def summarise(records: list[dict]) -> dict:
         "p50 ms": _percentile(latencies, 0.5),
         "p95 ms": _percentile(latencies, 0.95),
         "cases": len(records),
+        "defects": sum(len(r.get("defects", ())) for r in records),
+        "defects by kind": defect_counts(records),
     }
+
+
+def defect_counts(records: list[dict]) -> dict[str, int]:
+    """Defect kind → how many times it occurs in the answers (rag.answer_checks.KINDS, every kind listed)."""
+    counts = dict.fromkeys(KINDS, 0)
+    for r in records:
+        for d in r.get("defects", ()):
+            counts[d["kind"]] = counts.get(d["kind"], 0) + 1
+    return counts
 
 
 def summarise_by_kind(records: list[dict]) -> dict[str, dict]:

@@ -25,10 +25,15 @@ class Citation:
     doc_id: str = ""
     passage_id: str = ""
     quotes: tuple[Quote, ...] = ()  # the spans of `text` the answer quotes (extractive) or rests on (generative)
+    kind: str = ""  # the passage's kind: paragraph | item | row | code ("" when unknown)
+    url: str = ""  # the article's address (front matter `url`), when the corpus gives one
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "text": self.text, "source": self.source, "section": self.section,
-                "score": round(self.score, 4), "quotes": [q.to_dict() for q in self.quotes]}
+        out = {"n": self.n, "text": self.text, "source": self.source, "section": self.section,
+               "score": round(self.score, 4), "quotes": [q.to_dict() for q in self.quotes]}
+        if self.url:
+            out["url"] = self.url
+        return out
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,11 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     mode: str = "extractive"  # "extractive" (sentences copied from the passages) or "generative" (written by an LLM)
     notice: str = ""  # a note for the reader, e.g. that the language model was unreachable
+    suggestions: list[str] = field(default_factory=list)  # a refusal's nearest sections, to ask about instead
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "answer": self.text, "refused": self.refused,
-                "citations": [c.to_dict() for c in self.citations], "mode": self.mode, "notice": self.notice}
+        out = {"question": self.question, "answer": self.text, "refused": self.refused,
+               "citations": [c.to_dict() for c in self.citations], "mode": self.mode, "notice": self.notice}
+        if self.suggestions:  # only refusals have them; other answers keep the documented keys
+            out["suggestions"] = list(self.suggestions)
+        return out

@@ -42,6 +42,8 @@ class AnswerModel(BaseModel):
     refused: bool = Field(description="true when the articles don't cover the question")
     mode: str = Field(description="extractive (sentences copied from the passages) or generative (LLM, checked)")
     notice: str = Field(description="a note for the reader, empty when there is none")
+    suggestions: list[str] = Field(default_factory=list, description="with a refusal: the nearest sections of the "
+                                   "articles, as topics to ask about instead (never an answer)")
     citations: list[CitationModel]
 
 
@@ -82,7 +84,7 @@ def create_api(assistant, limit: RateLimit | None = None) -> FastAPI:
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"error": _validation_message(exc)}, status_code=422)
 
-    @api.post("/ask", response_model=AnswerModel, responses={
+    @api.post("/ask", response_model=AnswerModel, response_model_exclude_unset=True, responses={
         400: {"model": ErrorModel, "description": "the question is empty, too long or has control characters, "
                                                   "or the context is not a short list of earlier questions"},
         413: {"model": ErrorModel, "description": "the body is over RAG_MAX_BODY_BYTES (64 KB by default)"},

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from .answer_types import Answer
 from .answerability import Answerability, Evidence
 from .composer import compose, refusal, stream_text
+from .document_order import document_order
 from .generative import GenerativeAnswerer
 from .corpus import CorpusError, load_corpus
 from .embedder import Embedder
@@ -19,6 +20,7 @@ from .followup import condense
 from .question_parts import question_parts
 from .retriever import DenseWeights, Retrieval, Retriever
 from .settings import Settings
+from .passages import Passage
 from .store import BEING_BUILT, Hit, PassageStore, StoreError
 
 
@@ -110,6 +112,28 @@ class Assistant:
         ordered = sorted(groups.values(), key=len, reverse=True)  # stable: document order within ties
         return [q for group in ordered for q in group][:limit]
 
+    def passages(self, ids: list[str]) -> list[Passage]:
+        """The indexed passages with these ids (those still in the index)."""
+        return self.store.get(ids) if ids else []
+
+    def outline(self) -> list[tuple[str, str]]:
+        """(doc_id, heading path) of every section that holds passages, in document order."""
+        stored = sorted(self.store.stored().values(), key=lambda m: (m.get("doc_id", ""), m.get("start", 0)))
+        return list(dict.fromkeys((m.get("doc_id", ""), m.get("section") or "") for m in stored))
+
+    def passages_near(self, question: str, context: list[str] = ()) -> list[Passage]:
+        """The passages retrieval ranks first for `question`, answerable or not: where a refusal can point the reader.
+
+        Raises QuestionError like ask().
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        previous = clean_context(context, self.settings.max_question_chars)[-MAX_CONTEXT:]
+        return [hit.passage for hit in self.retriever.search(condense(text, previous)).hits]
+
+    def answers(self, question: str, context: list[str] = ()) -> bool:
+        """Whether ask() would answer `question` rather than refuse it, without composing (or generating) the answer."""
+        return self._prepare(question, context)[3]
+
     def ask(self, question: str, context: list[str] = ()) -> Answer:
         """Answer `question` from the articles; `context` holds the conversation's previous questions, oldest first.
 
@@ -139,7 +163,7 @@ class Assistant:
         """The answer, the ranked passages it was composed from, and the answerability evidence."""
         text, found, evidence, answerable = self._prepare(question, context)
         if not answerable:
-            return Trace(refusal(text), found.hits, evidence)
+            return Trace(refusal(text, found.hits), found.hits, evidence)
         if self.generator is not None:
             answer = self.generator.answer(found.query, found.hits, lambda: self._compose(text, found))
             return Trace(replace(answer, question=text), found.hits, evidence)
@@ -155,7 +179,7 @@ class Assistant:
 
     def _stream(self, text: str, found: Retrieval, evidence: Evidence, answerable: bool) -> Iterator[str | Answer]:
         if not answerable:
-            answer = refusal(text)
+            answer = refusal(text, found.hits)
         elif self.generator is not None:
             for item in self.generator.stream(found.query, found.hits, lambda: self._compose(text, found)):
                 yield replace(item, question=text) if isinstance(item, Answer) else item
@@ -175,6 +199,5 @@ class Assistant:
     def _compose(self, question: str, found: Retrieval) -> Answer:
         parts = question_parts(found.query) if self.settings.answer_by_part else [found.query]
         part_vectors = list(zip(parts, self.embedder.encode(parts))) if len(parts) > 1 else []
-        answer = compose(found.query, found.hits, self.settings, found.vector, found.sentence_vectors, part_vectors,
-                         list_after=self.retriever.list_after)
-        return replace(answer, question=question)
+        return compose(found.query, found.hits, self.settings, found.vector, found.sentence_vectors, part_vectors,
+                       document=document_order(self.retriever.keyword.passages), asked=question)

@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", help="port (default: 7860, or RAG_PORT)")
     p.set_defaults(run=_serve)
 
+    p = sub.add_parser("mcp", parents=[common], help="answer an AI assistant over MCP (stdio): tool ask, articles")
+    p.set_defaults(run=_mcp)
+
     p = sub.add_parser("feedback", help="readers' 👍/👎 on answers")
     fb = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     e = fb.add_parser("export", parents=[common], help="turn the 👎 answers into draft eval cases (JSONL)")
@@ -94,7 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_bench)
 
     p = sub.add_parser("eval", parents=[common], help="score the system on the eval set and write a report")
-    p.add_argument("--set", type=Path, help="eval set JSONL (default: eval/faq.jsonl)")
+    p.add_argument("--set", "--eval", dest="set", type=Path, help="eval set JSONL (default: eval/faq.jsonl)")
+    p.add_argument("--all", action="store_true",
+                   help="every corpus of eval/corpora.toml with its own eval sets: one table per corpus and split")
+    p.add_argument("--corpora", help="with --all: only these corpora (comma-separated names)")
+    p.add_argument("--split", choices=("dev", "test"), help="only the cases of this split (default: all)")
     p.add_argument("--out", type=Path, default=Path("eval/out"), help="report folder (default: eval/out)")
     p.add_argument("--baseline", action="store_true", help="also run the naive llama-index pipeline, side by side")
     p.add_argument("--ablation", action="store_true", help="also run each retrieval step switched on in turn")
@@ -119,6 +126,17 @@ def _serve(args) -> int:
     from .web import serve
 
     return serve(_settings(args, host=args.host, port=args.port))
+
+
+def _mcp(args) -> int:
+    try:
+        import mcp  # noqa: F401  (an optional extra)
+    except ImportError:
+        _error("`rag mcp` needs the MCP SDK: pip install 'rag[mcp]' (or: pip install 'mcp>=2')")
+        return EXIT_BAD_INPUT
+    from .mcp_server import serve
+
+    return serve(_settings(args))
 
 
 def _feedback_export(args) -> int:
@@ -226,8 +244,11 @@ def _eval(args) -> int:
     except ImportError:
         _error("the eval package is not installed; run from the project folder")
         return EXIT_BAD_INPUT
+    if args.all or args.corpora:
+        return _eval_corpora(args)
     try:
-        results = run_eval(_settings(args), args.set, args.out, baseline=args.baseline, ablation=args.ablation)
+        results = run_eval(_settings(args), args.set, args.out, baseline=args.baseline, ablation=args.ablation,
+                           split=args.split)
     except EvalSetError as exc:
         _error(exc)
         return EXIT_BAD_INPUT
@@ -238,6 +259,22 @@ def _eval(args) -> int:
         print()
         print(ablation_table(results["ablation"], (results.get("baseline") or {}).get("summary")))
     print(f"\nReport: {results['paths']['report']}")
+    return 0
+
+
+def _eval_corpora(args) -> int:
+    from eval.evalset import EvalSetError
+    from eval.multi import corpora_table, run_corpora
+
+    names = [n.strip() for n in args.corpora.split(",") if n.strip()] if args.corpora else None
+    try:
+        results = run_corpora(names, args.out / "corpora", _settings(args), args.split,
+                              baseline=args.baseline, ablation=args.ablation)
+    except (EvalSetError, ValueError) as exc:
+        _error(exc)
+        return EXIT_BAD_INPUT
+    print(corpora_table(results))
+    print(f"\nReport: {args.out / 'corpora' / 'report.md'}")
     return 0
 
 

@@ -1,233 +1,211 @@
-"""Build an extractive answer from retrieved passages: their most relevant sentences, each with its [n] marker."""
+"""Build an extractive answer from retrieved passages: verbatim quotes that read as an answer, each with its [n]."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import numpy as np
 
-from .answer_types import Answer, Citation, Quote
-from .passages import Passage
-from .sentences import sentence_spans
+from . import joining
+from .answer_plan import Entry, Plan
+from .answer_types import Answer
+from .document_order import DocumentOrder
+from .list_blocks import ListAnswer, needs_block, place_list
+from .question_forms import asks_for_list, asks_how, asks_yes_or_no, list_noun
+from .question_parts import question_parts, speaks_of
+from .quote_groups import Group, completion_needed, grow, units_of, yes_or_no_unit
+from .units import heading_of
+from .quote_kinds import same_question
+from .sentence_choice import Scorer, Sentence, pick_for_part, pick_single, quotable_sentences
 from .settings import Settings
 from .store import Hit
+from .suggestions import closest_topics
 from .terms import content_terms
 
-REFUSAL = "The articles don't cover this question, so I won't guess an answer."
+REFUSAL = joining.REFUSAL
 CITATION_MARGIN = 0.1  # a passage this far below the best one is not worth citing beside it
-OVERLAP_WEIGHT = 0.3  # weight of question-word overlap beside the cosines when ranking sentences
-SENTENCE_MARGIN = 0.15  # past the first two, a sentence this far below the best one is left out
-MIN_SENTENCES = 2
-MIN_QUOTE_WORDS = 3  # shorter sentences are quoted only from the best passage
-SENTENCES_PER_PART = 2
-DUPLICATE_OVERLAP = 0.6  # sentences sharing this share of their content words say the same thing
-# Questions asking for several things ("how can I…", "what are the signs…") are answered as a list
-# when their sentences come from list items.
-_LIST_QUESTION = re.compile(
-    r"^\W*(how (can|could|do|should|might|to)|what (are|can|could|should)|which|ways|tips|signs|steps|list|name)\b",
-    re.IGNORECASE)
+PART_FLOOR = 0.35  # a part whose best sentence is less similar than this in meaning may not be covered
 
 
-@dataclass(frozen=True)
-class Sentence:
-    """A quotable span of a retrieved passage, with the vectors that stand for it."""
-    hit: int  # index into the hits
-    start: int
-    end: int
-    text: str
-    vectors: tuple[np.ndarray, ...]
-
-
-def refusal(question: str) -> Answer:
-    return Answer(question=question, text=REFUSAL, refused=True, citations=[])
-
-
-WHOLE_ITEM_CHARS = 300  # a list item up to this long is quoted whole: its label ("Listen actively:") is its subject
-
-
-def answer_units(text: str, kind: str) -> list[tuple[int, int]]:
-    """The spans of `text` an answer may quote: sentences, a short list item whole, or a table row's line."""
-    if kind == "row":
-        start = text.rfind("\n") + 1
-        return [(start, len(text))]
-    if kind == "item" and len(text.strip()) <= WHOLE_ITEM_CHARS:
-        spans = sentence_spans(text)
-        return [(spans[0][0], spans[-1][1])] if spans else []
-    return sentence_spans(text)
-
-
-def quotable_sentences(hits: list[Hit], indexes, sentence_vectors: dict) -> list[Sentence]:
-    """The sentences of hits[i] for i in `indexes`, each with its stored vector(s) when retrieval kept them."""
-    out = []
-    for i in indexes:
-        passage = hits[i].passage
-        spans = answer_units(passage.text, passage.kind)
-        stored = sentence_vectors.get(passage.id, {})
-        whole = len(spans) == 1 and len(stored) > 1  # a row or whole item: all its sentence vectors stand for it
-        for j, (s, e) in enumerate(spans):
-            if i > 0 and len(passage.text[s:e].split()) < MIN_QUOTE_WORDS:
-                continue  # "Yes." answers its own passage's question, not the reader's
-            if whole:
-                vectors = tuple(stored.values())
-            else:
-                vectors = (stored[j],) if j in stored and len(stored) == len(spans) else ()
-            out.append(Sentence(i, s, e, passage.text[s:e], vectors))
-    return out
-
-
-class _Scorer:
-    """Relevance of a sentence to one question (or part): its passage's score, its own cosine, shared words."""
-
-    def __init__(self, hits: list[Hit], text: str, vector: np.ndarray | None) -> None:
-        self.hits, self.vector, self.terms = hits, vector, set(content_terms(text))
-
-    def __call__(self, s: Sentence) -> float:
-        passage_score = self.hits[s.hit].score
-        cosine = max((float(v @ self.vector) for v in s.vectors), default=passage_score) \
-            if self.vector is not None else passage_score
-        overlap = len(self.terms & set(content_terms(s.text))) / max(1, len(self.terms))
-        return 0.5 * passage_score + 0.5 * cosine + OVERLAP_WEIGHT * overlap
-
-
-def _is_duplicate(s: Sentence, chosen: list[Sentence]) -> bool:
-    terms = set(content_terms(s.text))
-    for c in chosen:
-        if c.text == s.text:
-            return True
-        other = set(content_terms(c.text))
-        if terms and other and len(terms & other) / min(len(terms), len(other)) >= DUPLICATE_OVERLAP:
-            return True
-    return False
-
-
-def _pick_single(hits, sentences, scorer, limit) -> list[Sentence]:
-    ranked = sorted(sentences, key=scorer, reverse=True)
-    chosen: list[Sentence] = []
-    best = scorer(ranked[0]) if ranked else 0.0
-    for s in ranked:
-        if len(chosen) >= limit:
-            break
-        if scorer(s) < best - SENTENCE_MARGIN * (1 if len(chosen) >= MIN_SENTENCES else 2):
-            break
-        if not _is_duplicate(s, chosen):
-            chosen.append(s)
-    return sorted(chosen, key=lambda s: (s.hit, s.start))  # passages in rank order, each read in text order
-
-
-def _pick_by_part(sentences, scorers, limit) -> list[Sentence]:
-    chosen: list[Sentence] = []
-    for scorer in scorers:
-        ranked = sorted(sentences, key=scorer, reverse=True)
-        best = scorer(ranked[0]) if ranked else 0.0
-        part: list[Sentence] = []
-        for s in ranked:
-            if len(part) >= SENTENCES_PER_PART or len(chosen) + len(part) >= limit:
-                break
-            if part and scorer(s) < best - SENTENCE_MARGIN:
-                break
-            if not _is_duplicate(s, chosen + part):
-                part.append(s)
-        chosen += sorted(part, key=lambda s: (s.hit, s.start))  # each part reads in text order
-    return chosen
+def refusal(question: str, hits: list[Hit] = ()) -> Answer:
+    """"The articles don't say", with the nearest sections named as topics to ask about instead (never as an answer)."""
+    topics = closest_topics(list(hits))
+    return Answer(question=question, text=joining.refusal(topics), refused=True, citations=[], suggestions=topics)
 
 
 def compose(question: str, hits: list[Hit], settings: Settings, vector: np.ndarray | None = None,
             sentence_vectors: dict | None = None, parts: list[tuple[str, np.ndarray]] = (),
-            list_after: Callable[[Passage], list[Passage]] | None = None) -> Answer:
+            document: DocumentOrder | None = None, asked: str | None = None) -> Answer:
     """The answer from `hits`, which the answerability decision has judged to answer the question.
 
-    `vector` is the question's embedding and `sentence_vectors` the hits' sentence vectors (from
-    retrieval); `parts` are the (text, vector) of each part of a multi-part question, answered in turn;
-    `list_after(passage)` gives the list items that follow a passage in its document.
+    `question` is what retrieval searched for and `asked` the reader's own words (their form — yes/no, how,
+    a list — shapes the answer); `vector` is the question's embedding and `sentence_vectors` the hits'
+    sentence vectors (from retrieval); `parts` are the (text, vector) of each part of a multi-part question,
+    answered in turn; `document` puts passages in their documents' order (lists, lead-ins, what comes next).
     """
+    asked = asked or question
     if not hits:
-        return refusal(question)
+        return refusal(asked)
     sentence_vectors = sentence_vectors or {}
+    document = document or DocumentOrder([h.passage for h in hits])
+    how, wants_list = asks_how(asked), asks_for_list(asked)
+    plan = Plan(hits)
     if len(parts) > 1:
-        pool = quotable_sentences(hits, range(len(hits)), sentence_vectors)
-        scorers = [_Scorer(hits, text, (v + vector) / 2 if vector is not None else v) for text, v in parts]
-        chosen = _pick_by_part(pool, scorers, settings.max_sentences)
+        _answer_by_part(plan, asked, parts, vector, sentence_vectors, settings, document, how)
     else:
         floor = hits[0].score - CITATION_MARGIN
         near = [i for i, h in enumerate(hits[: settings.max_citations]) if h.score >= floor or i == 0]
-        pool = quotable_sentences(hits, near, sentence_vectors)
-        chosen = _pick_single(hits, pool, _Scorer(hits, question, vector), settings.max_sentences)
-        if list_after is not None and chosen:
-            expanded = _expand_lead_in(hits, chosen, list_after, settings.max_sentences)
-            if expanded is not None:
-                hits, chosen, bullets = expanded
-                return _render(question, hits, chosen, bullets)
-        chosen = [s for s in chosen if not _is_lead_in(s, hits)] or chosen  # a lead-in without its list says nothing
-    as_list = (len(chosen) >= 2 and _LIST_QUESTION.match(question) is not None
-               and sum(hits[s.hit].passage.kind == "item" for s in chosen) >= 2)
-    return _render(question, hits, chosen, bullets=set(range(len(chosen))) if as_list else set())
+        pool = quotable_sentences(hits, near, sentence_vectors) or \
+            quotable_sentences(hits, range(min(len(hits), settings.max_citations)), sentence_vectors)  # junk on top
+        chosen = pick_single(pool, Scorer(hits, question, vector), settings.max_sentences)
+        _place(plan, chosen, document, how, wants_list, list_noun(asked))
+        plan.drop_repeats()
+        if asks_yes_or_no(asked):
+            _yes_or_no_first(plan, asked, how)
+    if not any(e.kind == "quote" for e in plan.entries):
+        return refusal(asked, hits)
+    return plan.render(asked)
 
 
-def _is_lead_in(s: Sentence, hits: list[Hit]) -> bool:
-    """The sentence ends its passage with a colon: it introduces what follows ("Consider these strategies:")."""
-    return s.text.rstrip().endswith(":") and s.end == len(hits[s.hit].passage.text.rstrip())
+def _answer_by_part(plan: Plan, asked: str, parts, vector, sentence_vectors, settings: Settings,
+                    document: DocumentOrder, how: bool) -> None:
+    """Each part under a line naming it ("On “how long does it take?”:"), or a line saying the articles don't
+    cover it; a part whose quotes another part already gave shares that part's line."""
+    labels = question_parts(asked)
+    if len(labels) != len(parts):
+        labels = [text for text, _ in parts]
+    pool = quotable_sentences(plan.hits, range(len(plan.hits)), sentence_vectors)
+    chosen: list[Sentence] = []
+    uncovered: list[str] = []
+    for (text, v), label in zip(parts, labels):
+        scorer = Scorer(plan.hits, text, (v + vector) / 2 if vector is not None else v)
+        picked = pick_for_part(pool, scorer, chosen, settings.max_sentences - len(chosen))
+        if not picked or not _part_covered(text, v, picked, pool, plan.hits):
+            uncovered.append(label)
+            continue
+        chosen += picked
+        head = len(plan.entries)
+        _place(plan, picked, document, how, asks_for_list(label), list_noun(label))
+        if len(plan.entries) > head:
+            plan.entries.insert(head, Entry("line", text=joining.part_label([label]), parts=[label]))
+        elif any(e.parts for e in plan.entries):
+            _join_label(plan, [e for e in plan.entries if e.parts][-1], [label], after=True)
+        else:
+            uncovered.append(label)
+    plan.drop_repeats()
+    _settle_labels(plan)
+    plan.entries += [Entry("line", text=joining.part_not_covered(label)) for label in uncovered]
 
 
-def _expand_lead_in(hits: list[Hit], chosen: list[Sentence], list_after, limit: int):
-    """When a chosen sentence introduces a list that the best passage opens or belongs to, answer with the list.
-
-    A lead-in alone says nothing; its list items are the answer. Returns (hits with the items
-    appended, the lead-in passage's chosen sentences followed by items, the indexes to show as
-    bullets), or None. Items that retrieval found come first; the list's own order fills the rest.
-    """
-    for lead in (s for s in chosen if _is_lead_in(s, hits)):
-        items = list_after(hits[lead.hit].passage)
-        ids = [item.id for item in items]
-        if lead.hit == 0 or hits[0].passage.id in ids:
-            break
-    else:
-        return None
-    head = [s for s in chosen if s.hit == lead.hit]
-    room = max(2, limit - len(head))
-    found = [i for i, item in enumerate(items) if any(h.passage.id == item.id for h in hits)][:room]
-    rest = [i for i in range(len(items)) if i not in found][: room - len(found)]
-    items = [items[i] for i in sorted(found + rest)]
-    if len(items) < 2:
-        return None
-    hits = list(hits)
-    chosen = list(head)
-    for item in items:
-        index = next((i for i, h in enumerate(hits) if h.passage.id == item.id), None)
-        if index is None:
-            hits.append(Hit(item, hits[lead.hit].score))
-            index = len(hits) - 1
-        s, e = answer_units(item.text, item.kind)[0]
-        chosen.append(Sentence(index, s, e, item.text[s:e], ()))
-    return hits, chosen, set(range(len(head), len(chosen)))
+def _part_covered(text: str, vector, picked: list[Sentence], pool: list[Sentence], hits: list[Hit]) -> bool:
+    """Not covered when nothing retrieved is near the part in meaning (PART_FLOOR) and none of the sentences
+    chosen for it names any of its words; a part of one content word ("what should we do instead?") leans on the
+    rest of the question and is taken as covered."""
+    terms = set(content_terms(text))
+    if len(terms) < 2:
+        return True
+    best = max((float(x @ vector) for s in pool for x in s.vectors), default=1.0)
+    return best >= PART_FLOOR or speaks_of(terms, [s.text for s in picked] +
+                                           [hits[s.hit].passage.section for s in picked])
 
 
-def _render(question: str, hits: list[Hit], chosen: list[Sentence], bullets: set[int]) -> Answer:
-    numbers: dict[int, int] = {}
+def _join_label(plan: Plan, line: Entry, labels: list[str], after: bool) -> None:
+    line.parts = line.parts + labels if after else labels + line.parts
+    line.text = joining.part_label(line.parts)
+
+
+def _settle_labels(plan: Plan) -> None:
+    """A part's line left with no quote under it (its quote repeated another part's) joins the line of the part
+    before it (or after it, for the first part)."""
+    for line in [e for e in plan.entries if e.parts]:
+        at = plan.entries.index(line)
+        nxt = next((x for x in plan.entries[at + 1:] if x.kind == "quote" or x.parts), None)
+        others = [x for x in plan.entries if x.parts and x is not line]
+        if (nxt is not None and nxt.kind == "quote") or not others:
+            continue
+        before = [x for x in others if plan.entries.index(x) < at]
+        _join_label(plan, before[-1] if before else others[0], line.parts, after=bool(before))
+        plan.entries.remove(line)
+
+
+def _place(plan: Plan, chosen: list[Sentence], document: DocumentOrder, how: bool, wants_list: bool,
+           noun: str) -> None:
+    """Grow each chosen sentence into a quote that reads on its own and put it in the plan, a list's items and
+    lead-in together as one block at the place of the first of them."""
+    order: list[tuple[int, Group] | str] = []  # a quote, or the key of a list answer
+    lists: dict[str, ListAnswer] = {}
+
+    def list_answer(context) -> str:
+        key = context.items[0].id
+        if key not in lists:
+            lists[key] = ListAnswer(context)
+            order.append(key)
+        return key
+
     for s in chosen:
-        numbers.setdefault(s.hit, len(numbers) + 1)
-    text = ""
-    on_own_line = {i for i, s in enumerate(chosen) if hits[s.hit].passage.kind == "row"} | bullets
-    for i, s in enumerate(chosen):
-        line = ("- " if i in bullets else "") + f"{s.text} [{numbers[s.hit]}]"
-        if i:
-            text += "\n" if i in on_own_line or i - 1 in on_own_line else " "
-        text += line
-    citations = []
-    for i, n in sorted(numbers.items(), key=lambda kv: kv[1]):
-        p = hits[i].passage
-        quotes = tuple(Quote(s.start, s.end, s.text) for s in sorted(chosen, key=lambda s: s.start) if s.hit == i)
-        citations.append(Citation(n=n, text=p.text, source=p.source, section=p.section, score=hits[i].score,
-                                  doc_id=p.doc_id, passage_id=p.id, quotes=quotes))
-    return Answer(question=question, text=text, refused=False, citations=citations)
+        passage = plan.hits[s.hit].passage
+        units = plan.units(s.hit)
+        group = grow(passage, units, s.unit, how)
+        if group is None:
+            continue
+        if passage.kind == "item":
+            lists[list_answer(document.list_of(passage))].items.append((s.hit, group))
+            continue
+        if not group.open_lead:
+            order.append((s.hit, group))
+            continue
+        after = document.next(passage)
+        if after is not None and after.kind == "item" and after.section == passage.section:
+            context = document.list_of(after)
+            finishes = group.hi > group.lo and completion_needed(units, group.hi)  # "…. Instead, use these:"
+            if s.hit == 0 or finishes or any(p.id == plan.hits[0].passage.id for p in context.items):
+                key = list_answer(context)  # the best passage introduces the list, or is in it: the list answers
+                lists[key].lead = lists[key].lead or (s.hit, group)
+                continue
+        if after is not None and units_of(after) and units_of(after)[0].code:
+            order.append((s.hit, group))
+            follow = grow(after, units_of(after), 0, how)
+            if follow is not None:
+                order.append((plan.hit_index(after, plan.hits[s.hit].score), follow))
+            continue
+        if group.hi > s.unit and not completion_needed(units, group.hi):
+            order.append((s.hit, Group(group.lo, group.hi - 1)))  # the lead-in, without what it introduces, is left out
+    for item in order:
+        if isinstance(item, str):
+            answer = lists[item]
+            if needs_block(answer, plan, wants_list):
+                place_list(plan, answer, noun, wants_list, how)
+            else:
+                for hit, group in answer.items:
+                    plan.add(hit, group)
+        else:
+            plan.add(*item)
+
+
+def _yes_or_no_first(plan: Plan, asked: str, how: bool) -> None:
+    """The article's own yes or no opens the answer: from the best-ranked passage that answers the very question
+    asked (its heading asks it) and opens with one. A "Yes." under another question is never quoted."""
+    for hit in range(len(plan.hits)):
+        passage = plan.hits[hit].passage
+        units = plan.units(hit)
+        found = yes_or_no_unit(units)
+        if found is None or not same_question(asked, heading_of(passage)):
+            continue
+        group = grow(passage, units, found, how)
+        if group is not None:
+            plan.move_first(hit, group)
+        return
+
+
+_PIECE_END = re.compile(r"\n|\](?= |\n|$)|[.!?…][\"'”’)\]]*(?= [\"'“‘(\[]?[A-Z0-9])")
 
 
 def stream_text(text: str) -> Iterator[str]:
-    """An answer's text in pieces that end at its sentence and line ends; joined they give `text` back."""
+    """An answer's text in pieces that end at its sentence, marker and line ends; joined they give `text` back."""
     start = 0
-    for i, ch in enumerate(text):
-        if ch == "\n" or (ch == "]" and (i + 1 == len(text) or text[i + 1] in " \n")):
-            yield text[start: i + 1]
-            start = i + 1
+    for match in _PIECE_END.finditer(text):
+        if match.end() > start:
+            yield text[start: match.end()]
+            start = match.end()
     if start < len(text):
         yield text[start:]

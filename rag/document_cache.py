@@ -19,7 +19,7 @@ from .stamp import code_digest, file_status
 
 FILE = "documents-cache.json"
 DOCUMENT_FIELDS = ("doc_id", "title", "text", "format", "body_start", "meta")
-PASSAGE_FIELDS = ("id", "doc_id", "source", "section", "text", "start", "end", "kind")
+PASSAGE_FIELDS = ("id", "doc_id", "source", "section", "text", "start", "end", "kind", "url")
 
 logger = logging.getLogger(__name__)
 

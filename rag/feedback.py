@@ -39,7 +39,7 @@ _WRITERS_LOCK = threading.Lock()
 
 
 class FeedbackLog:
-    """One JSON object per line: time, liked, question, context, answer, refused, citations.
+    """One JSON object per line: time, liked, question, context, answer, refused, citations (and comment, error).
 
     Writes are bounded: each text is cut at MAX_TEXT_CHARS, at most `per_minute` entries a minute are written per
     process (0 = no limit) and none once the file has reached `max_bytes`; a dropped entry logs a warning.
@@ -56,8 +56,12 @@ class FeedbackLog:
     def for_settings(cls, settings: Settings) -> "FeedbackLog":
         return cls(settings.data_dir, settings.feedback_max_bytes, settings.feedback_per_minute)
 
-    def record(self, liked: bool, answer: dict, context: list[str] = ()) -> dict | None:
-        """Append one entry (`answer` is Answer.to_dict()) and return it; None when it was dropped (see the class)."""
+    def record(self, liked: bool, answer: dict, context: list[str] = (), comment: str = "",
+               error: bool = False) -> dict | None:
+        """Append one entry (`answer` is Answer.to_dict()) and return it; None when it was dropped (see the class).
+
+        `comment` is what the reader wrote about the answer; `error` marks feedback on an error reply.
+        """
         context = [context] if isinstance(context, str) else list(context)
         entry = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -70,6 +74,10 @@ class FeedbackLog:
                            **{k: _text(c.get(k)) for k in ("source", "section", "text")}}
                           for c in list(answer.get("citations") or [])[:MAX_CITATIONS]],
         }
+        if comment:
+            entry["comment"] = _text(comment)
+        if error:
+            entry["error"] = True
         line = json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n"
         with self._writer.lock:
             if not self._within_rate(time.monotonic()):
@@ -160,6 +168,7 @@ def draft_cases(entries: list[dict]) -> list[dict]:
                 "kind": "follow-up" if entry["context"] else "faq-reworded", "evidence": [],
                 "draft": {"disliked_at": entry["time"], "answer_given": entry["answer"], "refused": entry["refused"],
                           "cited_sections": [c["section"] for c in entry["citations"]],
+                          **({"comment": entry["comment"]} if entry.get("comment") else {}),
                           "todo": "add evidence quotes from the article, or set kind to "
                                   "unanswerable-near/-far with no evidence; then remove 'draft'"}}
         if entry["context"]:
@@ -216,6 +225,8 @@ def _parse(raw: bytes | None) -> dict:
         "citations": [{"n": _field(c, "n", (int, type(None)), None),
                        **{k: _text(_field(c, k, (str, type(None)), "")) for k in ("source", "section", "text")}}
                       for c in citations],
+        **({"comment": _text(comment)} if (comment := _field(obj, "comment", str, "")) else {}),
+        **({"error": True} if _field(obj, "error", bool, False) else {}),
     }
 
 

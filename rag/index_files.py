@@ -24,10 +24,10 @@ import numpy as np
 
 from .passages import Passage
 
-FORMAT = 1
+FORMAT = 2  # 2: passages carry their url
 PREFIX = "index-files-"
 DIM = 384
-FIELDS = ("id", "doc_id", "source", "section", "text", "start", "end", "kind")
+FIELDS = ("id", "doc_id", "source", "section", "text", "start", "end", "kind", "url")
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ import errno
 import hashlib
 import json
 import logging
+import os
 import secrets
 import shutil
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -29,14 +29,14 @@ from .embedder import Embedder
 from .passages import CHUNKING_VERSION, Passage
 from .settings import Settings
 from .stamp import corpus_fingerprint, current_stamp, read_stamp, remove_stamp, write_stamp
-from .store import (REBUILD_FOLDER, PassageStore, StoreError, first_line, index_folder, passage_metadata,
-                    switch_index)
+from .store import REBUILD_FOLDER, PassageStore, StoreError, first_line, index_folder, switch_index
 from .units import UNITS_VERSION, Unit, heading_id, heading_text, sentence_units
 from .writer_lock import writer_lock
 
 CHUNK = 512  # passages embedded and written together: what a killed ingest loses at most
 REBUILDING = "index-rebuilding.json"  # names a rebuild under way, so that a killed one resumes
-PLACE = ("doc_id", "source", "section", "start", "end", "kind")  # what may change while a passage's id stays
+PLACE = ("doc_id", "source", "section", "start", "end", "kind", "url")  # what may change while a passage's id stays
+PROGRESS_SLICE = 32  # texts embedded between two moves of the progress bar
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +271,8 @@ def _sync(store: PassageStore, passages: list[Passage], embedder: Embedder, info
     stored, headings = _stored(store, old)
     wanted = {p.id: p for p in passages}
     new = [p for p in passages if p.id not in stored]
-    moved = [p for p in passages if p.id in stored and {k: stored[p.id].get(k) for k in PLACE} != passage_metadata_place(p)]
+    moved = [p for p in passages
+             if p.id in stored and {k: stored[p.id].get(k, "") for k in PLACE} != passage_metadata_place(p)]
     removed = [pid for pid in stored if pid not in wanted]
     counts = {pid: int(meta.get("sentences", 0)) for pid, meta in stored.items() if pid in wanted}
     vectors = _Vectors(store, old)
@@ -315,8 +316,10 @@ def _embed(store: PassageStore, new: list[Passage], embedder: Embedder, headings
         asked.update(fresh)
         chunks.append((chunk, units, fresh))
     pool = embedder.workers(workers) if workers > 1 and len(chunks) > 1 else None
-    bar = _progress(len(new), progress)
+    bar = _progress(sum(len(fresh) for _, _, fresh in chunks), progress)
     try:
+        getattr(embedder, "model", None)  # loaded first (seconds on a first start) while the bar says so
+        bar.set_description_str("Embedding passages and sentences")
         futures: deque = deque()
         ahead = 0  # chunks handed to the workers so far
         for chunk, units, fresh in chunks:
@@ -325,8 +328,9 @@ def _embed(store: PassageStore, new: list[Passage], embedder: Embedder, headings
                     futures.append(pool.submit(chunks[ahead][2]))
                     ahead += 1
                 known.update(zip(fresh, futures.popleft().result()))
+                bar.update(len(fresh))
             else:
-                known.update(zip(fresh, embedder.encode(fresh, batch_size=64)))
+                known.update(_encode(embedder, fresh, bar))
             unit_vectors = np.array([known[u.text] for u in units], dtype=np.float32).reshape(-1, index_files.DIM)
             passage_vectors = np.array([known[p.embedding_text()] for p in chunk], dtype=np.float32)
             # Units before passages: a passage present in the index always has its units.
@@ -334,7 +338,6 @@ def _embed(store: PassageStore, new: list[Passage], embedder: Embedder, headings
             store.upsert(chunk, passage_vectors)
             vectors.put([u.id for u in units], unit_vectors)
             vectors.put([p.id for p in chunk], passage_vectors)
-            bar.update(len(chunk))
     finally:
         bar.close()
         if pool is not None:
@@ -422,7 +425,7 @@ def write_failed(settings: Settings, exc: BaseException) -> StoreError:
     """One line for a failed ingest, with a hint that never deletes the index (`exc` itself for other StoreErrors)."""
     first = first_line(exc)
     again = "nothing indexed before this run is lost"
-    if _disk_full(exc):
+    if _disk_full(exc) or (not settings.chroma_url and _cannot_write(settings.data_dir)):
         where = settings.chroma_url or settings.data_dir
         return StoreError(f"cannot write the index at {where}: the disk is full or refuses writes ({first}); "
                           f"free some space and run `rag ingest` again ({again})")
@@ -443,6 +446,21 @@ def _disk_full(exc: BaseException) -> bool:
     return False
 
 
+def _cannot_write(folder, probe_bytes: int = 1 << 20) -> bool:
+    """Whether writing a probe file into `folder` fails for want of room: Chroma's compaction errors hide why
+    ("Failed to apply logs to the metadata segment"), so a failed write is asked again, plainly."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"\0" * probe_bytes)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as e:
+        return e.errno in _DISK_FULL_ERRNOS
+    return False
+
+
 def _is_transport_error(exc: BaseException) -> bool:
     import httpx
 
@@ -457,9 +475,23 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
+def _encode(embedder: Embedder, texts: list[str], bar):
+    """(text, vector) pairs of `texts`, embedded a slice at a time so that the progress bar moves.
+
+    The texts are sorted by length first, so that a slice (and each batch in it) pads little.
+    """
+    ordered = sorted(texts, key=len)
+    for i in range(0, len(ordered), PROGRESS_SLICE):
+        part = ordered[i:i + PROGRESS_SLICE]
+        yield from zip(part, embedder.encode(part, batch_size=PROGRESS_SLICE))
+        bar.update(len(part))
+
+
 def _progress(total: int, enabled: bool | None):
+    """A bar on a terminal, with the time left: how many passages and sentences are embedded so far."""
     from tqdm import tqdm
 
-    # tqdm shows the rate and the time left: "Embedding passages: 45%|████ | 3552/7894 [00:30<00:37, 117.2passage/s]"
-    return tqdm(total=total, desc="Embedding passages", unit="passage", file=sys.stderr, smoothing=0.1,
-                disable=(not enabled) if enabled is not None else None)
+    return tqdm(total=total, desc="Loading the embedding model", unit=" texts", file=sys.stderr,
+                disable=(not enabled) if enabled is not None else None, dynamic_ncols=True, smoothing=0.1,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                           "[{elapsed} elapsed, about {remaining} left, {rate_fmt}]")

@@ -121,10 +121,10 @@ class Settings:
     # weighted by its rarity in English). `python -m eval.calibrate --write` refits them on the dev cases of
     # every corpus of eval/corpora.toml and shifts the decision until each corpus, judged by a model fitted
     # without it, answers the floor share of its answerable dev questions (leave-one-corpus-out).
-    # Fitted on: dev cases of home, python-faq, sqlite, debian-reference, git; features top, agreement; answered floor 95%
-    answer_bias: float = -5.394  # intercept of the answerability decision
-    answer_top_weight: float = 11.503  # weight of the best passage score
-    answer_agreement_weight: float = 3.407  # weight of the agreement of the keyword and dense rankings
+    # Fitted on: dev cases of home, python-faq, sqlite, debian-reference, git; features top; answered floor 95%
+    answer_bias: float = -5.132  # intercept of the answerability decision
+    answer_top_weight: float = 13.344  # weight of the best passage score
+    answer_agreement_weight: float = 0.000  # weight of the agreement of the keyword and dense rankings
     answer_coverage_weight: float = 0.000  # weight of rarity-weighted coverage; 0 = not weighed (no measured gain)
     max_citations: int = 3  # passages an answer may cite
     max_sentences: int = 5  # sentences in an answer
@@ -149,6 +149,7 @@ class Settings:
     trusted_proxies: str = ""  # comma-separated proxy addresses whose X-Forwarded-For is believed; empty = none
     allowed_hosts: str = ""  # comma-separated Host names served besides loopback ("*.example.org"; "*" = any)
     auth: str = ""  # "user:password": the chat and the API ask for these (HTTP basic auth); empty = open
+    cors_origins: str = ""  # comma-separated origins (https://blog.example.org) whose pages may call the API; "*" = any
     auto_ingest: bool = True  # Assistant.load() builds the index when it is missing or stale
     feedback_max_bytes: int = 10_000_000  # the 👍/👎 log stops taking entries at this size, with a warning
     feedback_per_minute: int = 60  # 👍/👎 entries a process writes per minute at most, the rest dropped; 0 = no limit

@@ -18,7 +18,8 @@ from .settings import Settings
 
 STAMP = "index-stamp.json"
 # The modules that turn files into passages and units: a change to any of them may change the passages.
-TEXT_MODULES = ("corpus", "decoding", "front_matter", "html_text", "passages", "sentences", "units")
+TEXT_MODULES = ("corpus", "decoding", "front_matter", "html_furniture", "html_text", "html_tree", "passages", "sentences",
+                "units")
 
 logger = logging.getLogger(__name__)
 

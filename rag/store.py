@@ -407,9 +407,11 @@ def passage_metadata(p: Passage) -> dict:
     """What Chroma keeps beside a passage's text; `heading` names its heading unit, `sentences` counts its sentence units."""
     from .units import heading_text, sentence_units
 
-    return {"doc_id": p.doc_id, "source": p.source, "section": p.section,
-            "start": p.start, "end": p.end, "kind": p.kind, "heading": heading_text(p),
-            "sentences": len(sentence_units(p))}
+    meta = {"doc_id": p.doc_id, "source": p.source, "section": p.section, "start": p.start, "end": p.end, "kind": p.kind,
+            "heading": heading_text(p), "sentences": len(sentence_units(p))}
+    if p.url:  # only when set, so an index of articles without one stays exactly as it was
+        meta["url"] = p.url
+    return meta
 
 
 def _rows(embeddings):
@@ -423,4 +425,4 @@ def passage_from_record(pid: str, text: str, meta: dict) -> Passage:
     meta = meta or {}
     return Passage(id=pid, doc_id=meta.get("doc_id", ""), source=meta.get("source", ""),
                    section=meta.get("section", ""), text=text or "", start=int(meta.get("start", 0)),
-                   end=int(meta.get("end", 0)), kind=meta.get("kind", "paragraph"))
+                   end=int(meta.get("end", 0)), kind=meta.get("kind", "paragraph"), url=meta.get("url", ""))

@@ -17,7 +17,11 @@ QUEUE_CONCURRENCY = 2  # answers computed at once: one per core; more only queue
 
 
 class BasicAuth:
-    """ASGI middleware: every request needs HTTP basic credentials `user:password`, else 401."""
+    """ASGI middleware: every request needs HTTP basic credentials `user:password`, else 401.
+
+    `Authorization: Bearer user:password` is taken too: OpenAI clients (Open WebUI, LibreChat) send their API key
+    that way and can send nothing else.
+    """
 
     def __init__(self, app, credentials: str) -> None:
         user, sep, password = credentials.partition(":")
@@ -29,6 +33,8 @@ class BasicAuth:
     def _allowed(self, scope) -> bool:
         header = dict(scope.get("headers") or []).get(b"authorization", b"")
         scheme, _, value = header.partition(b" ")
+        if scheme.lower() == b"bearer":
+            return secrets.compare_digest(value.strip(), self._expected)
         if scheme.lower() != b"basic":
             return False
         try:
@@ -53,14 +59,19 @@ class BasicAuth:
 def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = None):
     """Mount the chat at `path` and the JSON API at `path`/api (POST `path`/api/ask) into a FastAPI app.
 
-    Loads the Assistant from the environment when none is given. Requests under `path` may carry bodies of at most
-    settings.max_body_bytes; the chat takes no uploads. Returns `app`.
+    Also the OpenAI-compatible API at `path`/v1 and the widget at `path`/widget.js; pages from the origins of
+    settings.cors_origins may call both APIs. Loads the Assistant from the environment when none is given.
+    Requests under `path` may carry bodies of at most settings.max_body_bytes; the chat takes no uploads.
+    Returns `app`.
     """
     import gradio as gr
 
     from .api import create_api
-    from .chat import CSS, build_chat
+    from .chat import build_chat, page_assets
+    from .cross_origin import CrossOrigin, cors_origins
     from .feedback import FeedbackLog
+    from .openai_api import create_openai_api
+    from .widget import widget_script
 
     if assistant is None:
         from .assistant import Assistant
@@ -68,19 +79,23 @@ def mount(app, path: str = "/ask", assistant=None, settings: Settings | None = N
         assistant = Assistant.load(settings)
     settings = assistant.settings
     path = "/" + path.strip("/") if path.strip("/") else ""
-    limit = RateLimit(settings.api_rate_limit)  # one budget per address for the chat, its API and /api/ask
+    limit = RateLimit(settings.api_rate_limit)  # one budget per address: the chat, its API, /api/ask and /v1
     app.mount(f"{path}/api", create_api(assistant, limit))  # before the chat: its mount takes the rest of `path`
+    app.mount(f"{path}/v1", create_openai_api(assistant, limit))
+    app.add_route(f"{path}/widget.js", widget_script, methods=["GET", "HEAD"])
     demo = build_chat(assistant, FeedbackLog.for_settings(settings), limit)
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, prefix=path)
+    app.add_middleware(CrossOrigin, origins=cors_origins(settings.cors_origins), prefixes=(f"{path}/api", f"{path}/v1"))
     # The chat has no file input: BodyLimit refuses multipart bodies, and max_file_size=0 makes Gradio refuse any
     # non-empty file should one get past it.
-    return gr.mount_gradio_app(app, demo, path=path or "/", css=CSS, footer_links=["api"], max_file_size=0,
+    return gr.mount_gradio_app(app, demo, path=path or "/", **page_assets(), footer_links=["api"], max_file_size=0,
                                server_name=settings.host, server_port=settings.port)
 
 
 def create_app(assistant=None, settings: Settings | None = None):
-    """The whole site: the chat at /, the JSON API at /api/ask (schema at /api/openapi.json, docs at /api/docs).
+    """The whole site: the chat at /, the JSON API at /api/ask (schema at /api/openapi.json, docs at /api/docs),
+    the OpenAI-compatible API at /v1 and the widget at /widget.js.
 
     It answers only requests whose Host names loopback, the bound address or RAG_ALLOWED_HOSTS.
     """
@@ -108,23 +123,30 @@ def trusted_proxies(value: str) -> list[str]:
 
 
 def serve(settings: Settings | None = None) -> int:
-    """Build the index if needed, then serve on settings.host:settings.port until interrupted."""
+    """Serve on settings.host:settings.port until interrupted; while the index is built (or loaded), the page says so."""
     import uvicorn
 
     from .assistant import Assistant
+    from .starting import StartingSite
 
     settings = settings or Settings.from_env()
-    app = create_app(Assistant.load(settings))
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(f"rag: chat on http://{host}:{settings.port}/  ·  API: POST http://{host}:{settings.port}/api/ask",
-          file=sys.stderr, flush=True)
+    base = f"http://{host}:{settings.port}"
+    print(f"rag: chat on {base}/  ·  API: POST {base}/api/ask  ·  OpenAI-compatible: {base}/v1  ·  "
+          f"widget: {base}/widget.js  (getting the index ready first)", file=sys.stderr, flush=True)
     if settings.host in WILDCARD_BINDS and not settings.allowed_hosts:
         logger.warning("RAG_HOST=%s: only loopback Host names are answered; set RAG_ALLOWED_HOSTS to the names "
                        "clients use", settings.host)
     proxies = trusted_proxies(settings.trusted_proxies)
+    site = StartingSite(lambda: create_app(Assistant.load(settings)),
+                        lambda app: HostCheck(app, hosts=allowed_hosts(settings.host, settings.allowed_hosts)),
+                        on_ready=lambda: print(f"rag: ready: {base}/", file=sys.stderr, flush=True))
     # Open chat pages hold a connection; without a bound, a stop would wait for every reader to leave.
     # X-Forwarded-For picks the client address (and so its rate limit) only when it comes from a trusted proxy.
     # log_config=None: uvicorn logs through rag's one-line format (rag.console), its warnings shown only with -v.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", log_config=None,
-                timeout_graceful_shutdown=3, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+    site.server = uvicorn.Server(uvicorn.Config(
+        site, host=settings.host, port=settings.port, log_level="warning", log_config=None,
+        timeout_graceful_shutdown=3, proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None))
+    site.server.run()
+    site.raise_failure()  # the index could not be built or loaded: app.py prints it as one line
     return 0

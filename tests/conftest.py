@@ -140,12 +140,37 @@ def stop_process(proc: subprocess.Popen, log=None, timeout: float = 20) -> None:
         log.close()
 
 
+def wait_until_served(port: int, proc: subprocess.Popen, timeout: float = 180) -> None:
+    """Wait while the server on `port` answers 503 (rag's page while it builds its index; see rag/starting.py)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited early with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10):
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                return
+        except OSError:
+            pass  # not answering yet
+        except Exception:
+            return  # it speaks something other than HTTP: listening is all there is to wait for
+        time.sleep(0.3)
+    raise TimeoutError(f"127.0.0.1:{port} was still starting after {timeout}s")
+
+
 def start_process(command: list[str], env: dict, port: int, log_path: Path):
-    """Start a server process with its output in `log_path`; return (process, log) once it listens on `port`."""
+    """Start a server process with its output in `log_path`; return (process, log) once it listens on `port` and
+    has finished starting."""
     log = open(log_path, "w")
     proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc, timeout=180)
+        wait_until_served(port, proc, timeout=180)
     except BaseException:
         stop_process(proc, log)
         raise

@@ -9,10 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeOpenAI:
-    """`reply(request_json) -> str` writes each answer; `delay` seconds pass before any byte is sent."""
+    """`reply(request_json) -> str` writes each answer; `delay` seconds pass before any byte is sent, `pace` seconds
+    between the words of a streamed answer."""
 
-    def __init__(self, reply, delay: float = 0.0) -> None:
-        self.reply, self.delay, self.requests = reply, delay, []
+    def __init__(self, reply, delay: float = 0.0, pace: float = 0.0) -> None:
+        self.reply, self.delay, self.pace, self.requests = reply, delay, pace, []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,6 +55,7 @@ class FakeOpenAI:
                              "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
+                    time.sleep(server.pace)
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 

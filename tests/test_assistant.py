@@ -6,6 +6,7 @@ import re
 import pytest
 
 from rag import Answer, Assistant, QuestionError
+from rag.answer_checks import answer_defects, pieces
 from rag.composer import REFUSAL
 
 
@@ -27,20 +28,28 @@ def test_every_answer_sentence_is_verbatim_in_the_passage_it_cites(assistant):
         answer = assistant.ask(question)
         assert not answer.refused
         by_n = {c.n: c for c in answer.citations}
-        pieces = re.findall(r"(?:^- )?(.+?) \[(\d+)\](?: |$)", answer.text, flags=re.M)
-        assert pieces, answer.text
-        for sentence, n in pieces:
-            assert sentence in {q.text for q in by_n[int(n)].quotes}, "each sentence is a highlighted quote"
+        quoted = [p for p in pieces(answer) if not p.line]
+        assert quoted, answer.text
+        for piece in quoted:
+            assert piece.text in {q.text for q in piece.citation.quotes}, "each quote is a highlighted quote"
         for c in answer.citations:
             assert all(c.text[q.start:q.end] == q.text for q in c.quotes)
         assert sorted(by_n) == list(range(1, len(by_n) + 1))
-        assert {int(n) for _, n in pieces} == set(by_n), "every citation is used by a marker"
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+        assert markers == set(by_n), "every citation is used by a marker"
+        assert answer_defects(answer) == []
 
 
-def test_off_topic_questions_are_refused(assistant):
+def test_off_topic_questions_are_refused_with_the_nearest_topics_as_suggestions(assistant):
     for question in ["What is the capital of France?", "How do I file my taxes?"]:
         answer = assistant.ask(question)
-        assert answer.refused and answer.citations == [] and answer.text == REFUSAL
+        assert answer.refused and answer.citations == []
+        assert answer.text.startswith(REFUSAL + " Closest topics: “"), answer.text
+        assert 2 <= len(answer.suggestions) <= 3
+        assert all(f"“{s}”" in answer.text for s in answer.suggestions)
+        headings = {p.section.split(" > ")[-1] for p in assistant.store.passages()}
+        assert set(answer.suggestions) <= headings, "suggestions are section headings, never quoted sentences"
+        assert answer.to_dict()["suggestions"] == answer.suggestions
 
 
 @pytest.mark.parametrize("bad, reason", [("", "empty"), ("   \n\t ", "empty"), ("x" * 4001, "limit"),

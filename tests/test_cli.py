@@ -140,7 +140,7 @@ def escapes_env(tmp_path_factory):
 
 def test_escape_sequences_in_articles_never_reach_the_terminal(escapes_env):
     # The loader drops control characters from article text; the words around them stay.
-    question = "What clears the screen of whoever reads it?"
+    question = "Which escape sequence clears the screen of whoever reads it?"
     for flags in ([], ["--stream"]):
         out = rag("ask", *flags, question, env=escapes_env)
         assert out.returncode == 0 and out.stderr == "", out.stderr
@@ -150,7 +150,7 @@ def test_escape_sequences_in_articles_never_reach_the_terminal(escapes_env):
 
 
 def test_json_output_escapes_every_control_character_and_keeps_the_text(escapes_env):
-    question = "What clears the screen of whoever reads it?"
+    question = "Which escape sequence clears the screen of whoever reads it?"
     out = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "--json", question], capture_output=True,
                          env=escapes_env, timeout=240)
     assert out.returncode == 0 and out.stderr == b"", out.stderr

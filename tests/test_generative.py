@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from fake_openai import FakeOpenAI, numbered_passages
+from rag.answer_checks import answer_defects
 from rag.answer_types import Answer
 from rag.assistant import Assistant
 from rag.sentences import split_sentences
@@ -119,3 +120,17 @@ def test_endpoint_timeout_falls_back_with_a_notice(with_llm, assistant):
     assert answer.mode == "extractive" and "timed out" in answer.notice
     assert answer.text == assistant.ask(QUESTION).text
     assert elapsed < 3, "the timeout is honoured, with no retries"
+
+
+def test_supported_sentences_that_say_nothing_are_dropped_as_quotes_are(with_llm):
+    """The checks extractive answers pass: no sentence about the article, no question, no lead-in left hanging,
+    nothing said twice — even when the passage supports the words."""
+    def reply(body):
+        first = first_sentence(body, 1).rstrip(".")
+        return (f"This article explains that {first[0].lower()}{first[1:]} [1]. {first} [1]. {first}? [1] "
+                f"Building this closeness takes the following steps: [1] {first} [1].")
+    with FakeOpenAI(reply) as llm:
+        answer = with_llm(llm.url).ask(QUESTION)
+    assert answer.mode == "generative"
+    assert answer.text == "There’s no fixed timeline [1].", answer.text
+    assert answer_defects(answer) == []

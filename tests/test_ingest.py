@@ -199,7 +199,8 @@ def test_the_progress_bar_shows_the_rate_and_the_time_left(small_corpus, tmp_pat
     ingest(Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data"), store=None, embedder=embedder,
            progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
-    assert re.search(r"Embedding passages: 100%.*8/8 \[\d\d:\d\d<\d\d:\d\d, .*passage/s\]", bar), bar
+    assert re.search(r"Embedding passages and sentences: 100%\|.*\| (\d+)/\1 \[\d\d:\d\d elapsed, "
+                     r"about \d\d:\d\d left, [\d.]+ texts/s\]", bar), bar
 
 
 def test_a_rebuild_swaps_in_a_new_folder_and_removes_the_old(small_corpus, tmp_path, embedder):

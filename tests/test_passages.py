@@ -5,7 +5,7 @@ import re
 
 from conftest import FAQ_ARTICLE
 from rag.corpus import Document, load_corpus, load_document
-from rag.passages import MAX_CHARS, split_document
+from rag.passages import MAX_CHARS, split_corpus, split_document
 from rag.sentences import split_sentences
 
 
@@ -85,3 +85,124 @@ def test_small_corpus_sections(small_corpus):
     bikes = split_document(docs["bikes.html"])
     assert {p.section for p in bikes} == {"Chains", "Tyres"}
     assert bikes[-1].text == "Replace tyres when the tread is worn flat."
+
+
+def _md(text: str, doc_id: str = "page.md", title: str = "Page") -> Document:
+    return Document(doc_id=doc_id, title=title, text=text, format="markdown")
+
+
+def _verbatim(doc, passages):
+    for p in passages:
+        assert doc.text[p.start:p.end] == p.text or p.text.endswith(doc.text[p.start:p.end])
+
+
+HYGIENE = """# Kites
+
+## Choosing a kite
+
+Note
+
+A delta kite flies in light wind and is the easiest to launch.
+
+Popular beginner kites include:
+
+- Delta
+
+- Diamond
+
+- Sled
+
+To launch, hold the line and walk backwards:
+
+```
+# no running needed
+let the wind lift it
+```
+
+A better way:
+
+Ask a friend to hold the kite twenty metres downwind.
+
+Kites fly best between ten and thirty kilometres an hour.
+
+See also
+
+## Safety
+
+[2]
+
+Never fly near power lines, airports or roads.
+
+- Check the line for frays before each flight.
+- Keep a knife handy to cut a tangled line.
+"""
+
+
+def test_no_passage_is_only_a_label_or_marker(monkeypatch):
+    monkeypatch.setattr("rag.passages.MERGE_TARGET", 0)  # labels alone, without joining short paragraphs
+    doc = _md(HYGIENE)
+    passages = split_document(doc)
+    _verbatim(doc, passages)
+    texts = [p.text for p in passages]
+    for label in ("Note", "A better way:", "See also", "[2]", "Delta", "Popular beginner kites include:"):
+        assert label not in texts, f"{label!r} is a passage on its own"
+    assert texts[0] == "Note\n\nA delta kite flies in light wind and is the easiest to launch."
+    assert texts[1] == "Popular beginner kites include:\n\n- Delta\n\n- Diamond\n\n- Sled", "bare names run together"
+    assert texts[2].startswith("To launch, hold the line and walk backwards:\n\n```\n# no running needed")
+    assert texts[3] == "A better way:\n\nAsk a friend to hold the kite twenty metres downwind."
+    assert texts[4].endswith("thirty kilometres an hour.\n\nSee also"), "a trailing label joins the passage before it"
+    assert "[2]" not in " ".join(texts), "a bare marker is dropped"
+    assert [p.section for p in passages] == ["Choosing a kite"] * 5 + ["Safety"] * 3
+    assert [p.kind for p in passages][-2:] == ["item", "item"], "items that say something stay one passage each"
+
+
+def test_a_shell_comment_in_code_is_not_a_heading():
+    doc = _md("# Backups\n\n## Restoring\n\nRun this:\n\n```\n# restore everything\ntar xf backup.tar\n```\n\n"
+              "The files come back with their owners.\n")
+    passages = split_document(doc)
+    assert {p.section for p in passages} == {"Restoring"}, "the only real H1 is the title, left out of paths"
+
+
+def test_blocks_of_a_joined_passage_are_its_sentences(monkeypatch):
+    monkeypatch.setattr("rag.passages.MERGE_TARGET", 0)
+    doc = _md(HYGIENE)
+    names = split_document(doc)[1]
+    assert split_sentences(names.text) == ["Popular beginner kites include:", "Delta", "Diamond", "Sled"]
+    code = split_document(doc)[2]
+    assert split_sentences(code.text)[1] == "```\n# no running needed\nlet the wind lift it\n```"
+
+
+def test_a_footer_repeated_on_every_page_is_no_passage():
+    docs = [_md(f"# Page {i}\n\nParagraph {i} tells something useful about topic {i}.\n\n"
+                f"This page last modified on 2024-0{i}-1{i} 10:0{i}:00 UTC\n", doc_id=f"p{i}.md", title=f"Page {i}")
+            for i in range(1, 5)]
+    passages = split_corpus(docs)
+    assert [p.text for p in passages] == [f"Paragraph {i} tells something useful about topic {i}." for i in range(1, 5)]
+    alone = split_document(docs[0])
+    assert "last modified" in alone[-1].text, "one page alone cannot tell its footer from its content"
+
+
+def test_a_long_code_block_is_cut_between_lines():
+    lines = [f"    result_{i} = compute(value_{i}, factor={i})  # step {i}" for i in range(40)]
+    doc = _md("# Code\n\n## Loop\n\n```\ndef run():\n" + "\n".join(lines) + "\n```\n")
+    passages = split_document(doc)
+    assert len(passages) > 1 and all(len(p.text) <= MAX_CHARS for p in passages)
+    _verbatim(doc, passages)
+    for p in passages:
+        for line in p.text.splitlines():
+            assert line in ("```", "def run():") or line in lines, f"a code line was cut: {line!r}"
+
+
+def test_short_paragraphs_of_a_section_join_up_to_the_target():
+    from rag.passages import MERGE_TARGET
+    short = ["Kites need wind.", "A sled kite has no spars.", "Deltas climb steeply in a light breeze.",
+             "Box kites are stable in gusts but rather heavy to carry."]
+    long = "Line tension tells you how hard the wind pulls; " * 8
+    doc = _md("# Kites\n\n## Types\n\n" + "\n\n".join(short) + "\n\n" + long.strip() + "\n\n## Wind\n\n"
+              "Gusts are harder than steady wind.\n\nA windsock shows the direction.\n")
+    passages = split_document(doc)
+    _verbatim(doc, passages)
+    assert passages[0].text == "\n\n".join(short), "short paragraphs of one section are one passage"
+    assert passages[1].text == long.strip(), "a paragraph over the target stays alone"
+    assert [p.section for p in passages] == ["Types", "Types", "Wind"], "never across sections"
+    assert all(len(p.text) <= 2 * MERGE_TARGET for p in passages if "\n\n" in p.text)

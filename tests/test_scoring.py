@@ -40,3 +40,18 @@ def test_score_case_ranks_and_precision():
     summary = summarise([record, refused])
     assert summary["refusal"] == 1.0 and summary["refusal far"] == 1.0 and summary["hit@3"] == 1.0
     assert summary["faithfulness"] == 1.0
+
+
+def test_a_pipeline_whose_chunks_split_every_quote_scores_zero_without_failing():
+    from types import SimpleNamespace
+
+    from eval.evalset import EvalCase
+    from eval.scoring import score_case
+    from rag.answer_types import Answer
+
+    case = EvalCase(id="c", question="q?", kind="section", evidence=("the whole quoted sentence",))
+    hits = [SimpleNamespace(passage=SimpleNamespace(id="p1", text="the whole", section=""), score=0.5),
+            SimpleNamespace(passage=SimpleNamespace(id="p2", text="quoted sentence", section=""), score=0.4)]
+    answer = Answer(question="q?", text="the whole [1]", refused=False)
+    record = score_case(case, answer, hits, 1.0, {"p1": "the whole", "p2": "quoted sentence"})
+    assert record["hit1"] == record["hit3"] == record["mrr"] == 0.0 and record["rank"] is None

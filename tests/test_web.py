@@ -41,7 +41,7 @@ def test_gradio_client_chat_endpoint_answers_with_sources(served_app):
     url, _ = served_app
     client = Client(url, verbose=False)
     reply = client.predict(QUESTION, [], api_name="/chat")
-    assert reply["answer"].startswith("There’s no fixed timeline. [1]") and not reply["refused"]
+    assert reply["answer"].startswith("There’s no fixed timeline.") and "[1]" in reply["answer"] and not reply["refused"]
     assert reply["citations"][0]["section"].endswith(QUESTION)
     follow_up = client.predict("and what about with friends?", ["Can emotional intimacy exist without romance or sex?"],
                                api_name="/chat")
@@ -62,6 +62,9 @@ def test_api_ask_returns_the_answer_json(served_app):
     status, follow_up = http(url + "/api/ask", {"question": "and how long does that take?",
                                                  "context": ["How can couples build emotional intimacy?"]})
     assert status == 200 and "no fixed timeline" in follow_up["answer"]
+    status, refused = http(url + "/api/ask", {"question": "How do I file for divorce?"})
+    assert status == 200 and refused["refused"] and refused["citations"] == []
+    assert refused["suggestions"] and all(s in refused["answer"] for s in refused["suggestions"])
 
 
 @pytest.mark.parametrize("body, status, words", [

@@ -41,6 +41,10 @@ def test_markup_renders_inert(browser, hostile_app):
             "b[b.length - 1].innerText.includes('Sources ·'); }", arg=n, timeout=60_000)
     for summary in page.locator("#chat details.sources summary").all():
         summary.click()
+    cite = page.locator("#chat a.cite").first
+    cite.hover()
+    assert "<img src=x onerror=" in cite.locator(".cite-card").inner_text(), "the hover card shows markup as text"
+    page.locator("#chat [data-testid='bot']").first.evaluate("m => window.ragChat.plainText(m)")
     text = page.locator("#chat").inner_text()
     assert "<img src=x onerror=" in text, "the article's markup is shown as text"
     assert "window.__xss='question'" in text, "the question's markup is shown as text"
