@@ -343,14 +343,14 @@ class PassageStore:
                       if not m.get("sentences")]
             out = []
             for cos, kind, key in sorted(found, key=lambda f: -f[0]):
+                if len(out) >= k:
+                    break
                 if kind != "heading":
                     out.append((key, kind, cos))
                     continue
                 under = col.get(where={"heading": key}, limit=k - len(out), include=[])["ids"]
                 out += [(pid, kind, cos) for pid in under]
-                if len(out) >= k:
-                    break
-            return out[:k]
+            return out
 
         return self._read(read)
 
