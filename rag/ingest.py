@@ -33,7 +33,7 @@ from .store import REBUILD_FOLDER, PassageStore, StoreError, first_line, index_f
 from .units import UNITS_VERSION, Unit, heading_id, heading_text, sentence_units
 from .writer_lock import writer_lock
 
-CHUNK = 512  # passages embedded and written together: what a killed ingest loses at most
+CHUNK = 128  # passages embedded and written together: what a killed ingest loses at most
 REBUILDING = "index-rebuilding.json"  # names a rebuild under way, so that a killed one resumes
 PLACE = ("doc_id", "source", "section", "start", "end", "kind", "url")  # what may change while a passage's id stays
 PROGRESS_SLICE = 32  # texts embedded between two moves of the progress bar
@@ -347,7 +347,11 @@ def _embed(store: PassageStore, new: list[Passage], embedder: Embedder, headings
 
 def _rebuild_beside(settings: Settings, store: PassageStore | None, passages: list[Passage], embedder: Embedder,
                     info: dict, progress: bool | None) -> tuple[tuple[int, int, int], index_files.IndexArrays]:
-    """Build a whole new index beside the live one and swap it in once complete; on failure keep it to resume."""
+    """Build a whole new index beside the live one and swap it in once complete.
+
+    An interrupted or killed rebuild is kept and resumed by the next one; a rebuild that fails
+    (a full disk, say) is removed, since the room it takes may be what the disk lacks.
+    """
     made = {k: info[k] for k in ("model", "chunking", "units")}
     target_name = _resumable_rebuild(settings, made)
     _remove_abandoned_rebuilds(settings, target_name)
@@ -359,7 +363,15 @@ def _rebuild_beside(settings: Settings, store: PassageStore | None, passages: li
         folder = settings.data_dir / (target_name or f"chroma-{secrets.token_hex(4)}")  # REBUILD_FOLDER
         target = PassageStore(settings, folder=folder)
     _record_rebuild(settings, made, target.name if settings.chroma_url else folder.name)
-    counts, arrays = _sync(target, passages, embedder, info, progress, None, settings.ingest_workers)  # killed: resumed
+    try:
+        counts, arrays = _sync(target, passages, embedder, info, progress, None, settings.ingest_workers)
+    except Exception:
+        (settings.data_dir / REBUILDING).unlink(missing_ok=True)
+        if settings.chroma_url:
+            _quietly(target.reset)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     if settings.chroma_url:
         # A server has no atomic swap: between these two steps the index is missing for a moment.
         (store or PassageStore(settings)).reset()
