@@ -17,6 +17,7 @@ from pathlib import Path
 from .settings import Settings
 
 STAMP = "index-stamp.json"
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
 # The modules that turn files into passages and units: a change to any of them may change the passages.
 TEXT_MODULES = ("corpus", "decoding", "front_matter", "html_furniture", "html_text", "html_tree", "passages", "sentences",
                 "units")
@@ -55,15 +56,22 @@ def corpus_fingerprint(settings: Settings, skipped: list | None = None) -> str |
 
 
 def chroma_fingerprint(settings: Settings) -> list | None:
-    """The local Chroma database's path and size; None for a Chroma server or a missing database.
+    """The local Chroma database's path and size; None for a Chroma server, a missing or an overwritten database.
 
     Its size changes when anything but a reader touched it (a truncated file, another writer);
     its modification time cannot serve, since Chroma rewrites the file even when only reading.
+    A file that no longer starts as SQLite's do was overwritten: the index must be read (and fail) the slow way.
     """
     from .store import index_folder
 
     database = index_folder(settings) / "chroma.sqlite3"
     if settings.chroma_url or not database.is_file():
+        return None
+    try:
+        with database.open("rb") as f:
+            if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                return None
+    except OSError:
         return None
     return [str(database.resolve()), database.stat().st_size]
 
