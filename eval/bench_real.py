@@ -58,11 +58,16 @@ def _wait4(proc: subprocess.Popen, timeout: float):
 
 
 def edit_one_page(corpus: Path, n: int) -> Path:
-    """Change one paragraph of the middle page, as an author would (a new sentence at its end)."""
+    """Change one paragraph of the middle page, as an author would (a new sentence at its end).
+
+    The paragraph is the first of the page's body (after Sphinx's `role="main"`): the sidebar's are not indexed.
+    """
     pages = sorted(corpus.glob("*.html"))
     page = pages[len(pages) // 2]
     html = page.read_text(encoding="utf-8")
-    html = re.sub(r"</p>", f" This sentence was added by edit {n} of the benchmark.</p>", html, count=1)
+    body = max(html.find('role="main"'), 0)
+    html = html[:body] + re.sub(r"</p>", f" This sentence was added by edit {n} of the benchmark.</p>", html[body:],
+                                count=1)
     page.write_text(html, encoding="utf-8")
     return page
 
