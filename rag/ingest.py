@@ -144,8 +144,9 @@ def ingest(settings: Settings, *, store: PassageStore | None = None, embedder: E
         if waited and store is not None:
             store.reconnect()  # another process wrote the index meanwhile
         try:
-            counts, rebuilt, arrays = _write(settings, store, docs, passages, embedder, rebuild, progress)
+            # Before embedding: the export is made on a first ingest anyway, and the ingest then embeds through it.
             embedder.ensure_onnx()  # no-op once written, or without a data folder for it
+            counts, rebuilt, arrays = _write(settings, store, docs, passages, embedder, rebuild, progress)
             _publish(settings, arrays, docs, files)
         except CorpusError:
             raise

@@ -222,3 +222,20 @@ def test_the_next_ingest_removes_a_killed_rebuilds_folder(small_corpus, tmp_path
     (small_corpus / "bread.txt").write_text("Rye bread needs a long, cool proof.\n", encoding="utf-8")
     _ingest(settings, embedder)
     assert not abandoned.exists() and (settings.data_dir / "chroma").is_dir()
+
+
+def test_a_first_ingest_exports_the_onnx_model_first_and_embeds_through_it(small_corpus, tmp_path, monkeypatch):
+    """The export is made on a first ingest anyway; made first, the passages are embedded by the faster ONNX model."""
+    from rag.embedder import Embedder
+    from rag.onnx_model import OnnxEmbedder
+
+    embedded: list[str] = []
+    real = OnnxEmbedder.encode
+    monkeypatch.setattr(OnnxEmbedder, "encode", lambda self, texts, batch_size=32: embedded.extend(texts) or
+                        real(self, texts, batch_size=batch_size))
+    data = tmp_path / "data"
+    report = ingest(Settings(corpus_dir=small_corpus, data_dir=data), embedder=Embedder(1, data), progress=False)
+    assert report.embedded == report.passages > 0
+    texts = {p.embedding_text() for p in split_corpus(load_corpus(small_corpus))}
+    assert texts <= set(embedded), "every passage went through the ONNX model"
+
