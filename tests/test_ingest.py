@@ -239,3 +239,26 @@ def test_a_first_ingest_exports_the_onnx_model_first_and_embeds_through_it(small
     texts = {p.embedding_text() for p in split_corpus(load_corpus(small_corpus))}
     assert texts <= set(embedded), "every passage went through the ONNX model"
 
+
+def test_worker_processes_embed_as_the_ingest_itself_does(small_corpus, tmp_path, embedder, monkeypatch):
+    """RAG_INGEST_WORKERS=2: chunks are embedded by two worker processes, and the stored vectors are the model's."""
+    import numpy as np
+
+    import rag.ingest
+    from rag.embed_workers import EmbeddingWorkers
+    from rag.embedder import Embedder
+    from rag.onnx_model import export, onnx_path
+
+    data = tmp_path / "data"
+    export(onnx_path(data), embedder)
+    submitted = []
+    real = EmbeddingWorkers.submit
+    monkeypatch.setattr(EmbeddingWorkers, "submit", lambda self, texts: submitted.append(len(texts)) or real(self, texts))
+    monkeypatch.setattr(rag.ingest, "CHUNK", 3)
+    settings = Settings(corpus_dir=small_corpus, data_dir=data, ingest_workers=2)
+    report = ingest(settings, embedder=Embedder(1, data), progress=False)
+    assert report.embedded == report.passages and len(submitted) >= 3, submitted
+    stored = PassageStore(settings).collection().get(include=["embeddings", "documents"])
+    by_id = {p.id: p for p in split_corpus(load_corpus(small_corpus))}
+    expected = embedder.encode([by_id[i].embedding_text() for i in stored["ids"]])
+    assert np.min(np.sum(np.asarray(stored["embeddings"]) * expected, axis=1)) >= 0.999
