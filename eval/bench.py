@@ -21,6 +21,7 @@ import numpy as np
 
 from rag.settings import Settings
 
+from .bench_real import REAL_CORPUS, REAL_PAGES, measure_real_corpus, real_markdown, real_targets_met
 from .bench_scale import peak_rss_mb
 
 QUESTION = "How long does it take to build emotional intimacy?"
@@ -199,12 +200,17 @@ def measure_scale(settings: Settings, sizes: list[int]) -> list[dict]:
 
 
 def run_bench(settings: Settings | None = None, sizes: list[int] = (1000, 10000, 100000),
-              out_dir: Path = Path("eval/out"), naive: bool = True) -> dict:
+              out_dir: Path = Path("eval/out"), naive: bool = True, real_pages: int = REAL_PAGES,
+              real_source: Path = REAL_CORPUS) -> dict:
     from .evalset import load_eval_set
 
     settings = settings or Settings.from_env()
     questions = [c.question for c in load_eval_set()]
     result = measure_ours(settings, questions)
+    result["real_corpus"] = (measure_real_corpus(real_pages, real_source, onnx_from=settings.data_dir, say=_say)
+                             if real_pages else {"skipped": "--real-pages 0"})
+    if "skipped" in result["real_corpus"]:
+        _say(f"real corpus skipped: {result['real_corpus']['skipped']}")
     result["naive"] = measure_naive(settings, questions) if naive else {}
     result["scale"] = measure_scale(settings, list(sizes))
     result["ratios"] = {k: round(result[k] / result["naive"][k], 2) for k in result["naive"]
@@ -220,6 +226,7 @@ def targets_met(result: dict) -> dict[str, bool]:
     big = [p for p in result["scale"] if p["passages"] >= 100_000]
     if big:
         met["p50 at 100k ≤ 30 ms"] = big[0]["p50_ms"] <= 30
+    met.update(real_targets_met(result.get("real_corpus", {"skipped": ""})))
     return met
 
 
@@ -239,6 +246,7 @@ def bench_markdown(result: dict) -> str:
     lines += ["", "| passages | p50 ms | p95 ms | RSS MB | ingest passages/s |", "|---:|---:|---:|---:|---:|"]
     lines += [f"| {p['passages']:,} | {p['p50_ms']} | {p['p95_ms']} | {p['rss_mb']} | {p['ingest_per_s']} |"
               for p in result["scale"]]
+    lines += [""] + real_markdown(result.get("real_corpus", {"skipped": "not measured"}))
     met = targets_met(result)
     lines += ["", "Targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items())]
     return "\n".join(lines)

@@ -16,7 +16,7 @@ import numpy as np
 
 from rag.passages import Passage
 from rag.sentences import split_sentences
-from rag.units import Unit, heading_of
+from rag.units import Unit, heading_id, heading_of
 
 SEED = 7
 PASSAGES_PER_DOC = 250
@@ -49,10 +49,13 @@ def synthetic(n: int, sentences: list[str], headings: list[str]) -> tuple[list[P
 
 
 def units_of(passages, picks, heads, sentences, headings) -> list[Unit]:
-    units = []
+    """Each passage's sentence units, and each heading's unit once (its passages share it)."""
+    units, seen = [], set()
     for p, chosen, head in zip(passages, picks, heads):
         units += [Unit(f"{p.id}:s{i}", p.id, "sentence", sentences[j]) for i, j in enumerate(chosen)]
-        units.append(Unit(f"{p.id}:h", p.id, "heading", headings[head]))
+        if head not in seen:
+            seen.add(head)
+            units.append(Unit(heading_id(headings[head]), p.id, "heading", headings[head]))
     return units
 
 

@@ -14,7 +14,7 @@ from .document_order import document_order
 from .generative import GenerativeAnswerer
 from .corpus import CorpusError, load_corpus
 from .embedder import Embedder
-from .ingest import IngestReport, ingest, is_stale
+from .ingest import IngestReport, current_by_stamp, ingest, is_stale, restamp
 from .questions import clean_context, clean_question
 from .followup import condense
 from .question_parts import question_parts
@@ -61,14 +61,17 @@ class Assistant:
             if report is not None and not quiet:
                 print(report.summary(), file=sys.stderr)
             embedder.ensure_onnx()  # once per data folder: later starts skip importing torch
-        if store.count() == 0:
-            raise StoreError(f"the index is empty: add articles to {settings.corpus_dir} and run `rag ingest`")
-        if not store.complete:
-            raise StoreError(BEING_BUILT)  # never answer from half an index
+        reader = store
         if settings.memory_index:
             from .vector_cache import VectorCache
 
-            assistant.retriever.store = VectorCache(store)
+            reader = VectorCache.from_files(store) or store  # the files an ingest wrote beside the index: no Chroma
+        if reader.count() == 0:
+            raise StoreError(f"the index is empty: add articles to {settings.corpus_dir} and run `rag ingest`")
+        if not reader.complete:
+            raise StoreError(BEING_BUILT)  # never answer from half an index
+        if settings.memory_index:
+            assistant.retriever.store = reader if reader is not store else VectorCache(store)
         assistant.retriever.retrieve("warm up")  # pays torch's one-off set-up and builds the keyword index
         return assistant
 
@@ -79,9 +82,12 @@ class Assistant:
         index exists, that index keeps answering and a warning says why it was not refreshed.
         """
         try:
+            if current_by_stamp(self.settings, self.embedder.model_id) is not None:
+                return None  # known current from a listing of the corpus folder: nothing parsed, Chroma not opened
             docs = load_corpus(self.settings.corpus_dir, max_file_bytes=self.settings.max_file_bytes,
                                max_files=self.settings.max_files)
             if not is_stale(self.store, docs, self.embedder.model_id):
+                restamp(self.settings, self.store, self.embedder)  # so that the next start skips this
                 return None
             return ingest(self.settings, store=self.store, embedder=self.embedder, progress=progress)
         except CorpusError as exc:

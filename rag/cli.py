@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", default="1000,10000,100000", help="synthetic corpus sizes for the scaling curve")
     p.add_argument("--out", type=Path, default=Path("eval/out"), help="where bench.md/json/png go (default: eval/out)")
     p.add_argument("--no-naive", action="store_true", help="skip the naive pipeline")
+    p.add_argument("--real-pages", type=int, default=40, help="python3-doc pages for the real-corpus row (0 = skip)")
+    p.add_argument("--real-corpus", type=Path, default=Path("/usr/share/doc/python3-doc/html/library"),
+                   help="folder of the real-corpus pages (default: python3-doc's library reference)")
     p.set_defaults(run=_bench)
 
     p = sub.add_parser("eval", parents=[common], help="score the system on the eval set and write a report")
@@ -224,7 +227,11 @@ def _bench(args) -> int:
     if any(n < 1 for n in sizes):
         _error("--sizes must be positive")
         return EXIT_BAD_INPUT
-    result = run_bench(_settings(args), sizes, args.out, naive=not args.no_naive)
+    if args.real_pages < 0:
+        _error("--real-pages must be 0 or more")
+        return EXIT_BAD_INPUT
+    result = run_bench(_settings(args), sizes, args.out, naive=not args.no_naive, real_pages=args.real_pages,
+                       real_source=args.real_corpus)
     print(json.dumps(result) if args.json else bench_markdown(result))
     return 0
 

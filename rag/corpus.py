@@ -78,8 +78,10 @@ class Corpus(list):
 
 
 def load_corpus(folder: Path, *, max_file_bytes: int = Settings.max_file_bytes,
-                max_files: int = Settings.max_files) -> Corpus:
+                max_files: int = Settings.max_files, cached=None) -> Corpus:
     """Every article of `folder` (recursively) as one Document, in path order.
+
+    `cached(path)` may give the Document of a file read before and unchanged since (or None).
 
     Files that cannot be read safely (links out of the folder, FIFOs, too large, binary, bad front
     matter) are skipped with a logged warning and listed in the result's `skipped`. Raises
@@ -89,7 +91,7 @@ def load_corpus(folder: Path, *, max_file_bytes: int = Settings.max_file_bytes,
     documents = []
     for path in corpus_files(folder, max_files, skipped):
         try:
-            documents.append(load_document(path, Path(folder), max_file_bytes))
+            documents.append((cached and cached(path)) or load_document(path, Path(folder), max_file_bytes))
         except UnreadableFile as exc:
             _skip(skipped, path, exc.reason)
     if not documents:

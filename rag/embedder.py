@@ -67,6 +67,16 @@ class Embedder:
 
         return self.onnx_dir is not None and onnx_path(self.onnx_dir).exists()
 
+    def workers(self, count: int):
+        """`count` worker processes embedding through the ONNX export (rag/embed_workers.py); None without it."""
+        from .onnx_model import onnx_path
+
+        if count < 2 or not self.has_onnx() or self.backend != "onnx":
+            return None
+        from .embed_workers import EmbeddingWorkers
+
+        return EmbeddingWorkers(onnx_path(self.onnx_dir), count)
+
     def ensure_onnx(self) -> bool:
         """Export the ONNX model into onnx_dir if it is missing (once, ~10 s); True when it is usable."""
         if self.onnx_dir is None:

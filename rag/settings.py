@@ -68,6 +68,7 @@ RANGES: dict[str, Range] = {
     "max_file_bytes": Range(1),
     "max_files": Range(1),
     "torch_threads": Range(1),
+    "ingest_workers": Range(1, 64),
     "top_k": Range(1),
     "keyword_weight": Range(0),
     "passage_weight": Range(0),
@@ -104,6 +105,7 @@ class Settings:
     chroma_timeout: float = 10.0  # seconds one call to the Chroma server may take before it counts as not answering
     collection: str = "passages"  # Chroma collection name
     torch_threads: int = 1  # threads for the model (torch or onnxruntime); two on two busy cores measured 25x slower
+    ingest_workers: int = 1  # processes embedding a large ingest (ONNX, one thread each); 1 = the ingest itself
     memory_index: bool = True  # answer from an in-memory copy of the index, reloaded when an ingest changes it
     onnx: bool = True  # embed through the model's ONNX export in data_dir (written once at ingest); false = torch
     top_k: int = 6  # passages retrieved per question

@@ -118,9 +118,15 @@ class PassageStore:
         self.name = name or settings.collection
         self._pinned = folder is not None
         self.folder = None if settings.chroma_url else (folder or index_folder(settings))
-        self.client = client if client is not None else make_client(settings, self.folder)
+        self._client = client  # made on first use: importing chromadb costs ~0.7 s a start that reads files can skip
         self._collection = None
         self._units = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = make_client(self.settings, self.folder)
+        return self._client
 
     def collection(self, create: bool = False):
         """The passages collection; None when it does not exist and `create` is false."""
@@ -145,13 +151,14 @@ class PassageStore:
             self.reconnect()
 
     def _open(self, name: str, create: bool):
+        client = self.client  # its StoreError says what to check
         try:
             if create:
-                return self.client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"},
-                                                            embedding_function=None)
-            if name not in {getattr(c, "name", c) for c in self.client.list_collections()}:
+                return client.get_or_create_collection(name, metadata={"hnsw:space": "cosine"},
+                                                       embedding_function=None)
+            if name not in {getattr(c, "name", c) for c in client.list_collections()}:
                 return None
-            return self.client.get_collection(name, embedding_function=None)
+            return client.get_collection(name, embedding_function=None)
         except Exception as exc:
             raise self.failed(exc, "cannot read the index") from exc
 
@@ -175,16 +182,17 @@ class PassageStore:
             return
         # Chroma shares one System per path within a process; evict only ours (its public
         # clear_system_cache() would break every other client in the process).
-        try:
-            from chromadb.api.shared_system_client import SharedSystemClient
+        if self._client is not None:
+            try:
+                from chromadb.api.shared_system_client import SharedSystemClient
 
-            SharedSystemClient._identifier_to_system.pop(self.client._identifier, None)
-            SharedSystemClient._identifier_to_refcount.pop(self.client._identifier, None)
-        except (ImportError, AttributeError):
-            pass  # another chromadb layout: the new client below may share the old state
+                SharedSystemClient._identifier_to_system.pop(self._client._identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(self._client._identifier, None)
+            except (ImportError, AttributeError):
+                pass  # another chromadb layout: the new client may share the old state
         if not self._pinned:
             self.folder = index_folder(self.settings)
-        self.client = make_client(self.settings, self.folder)
+        self._client = None
         self._collection = self._units = None
 
     def failed(self, exc: BaseException, what: str = "the index did not answer") -> StoreError:
@@ -258,16 +266,18 @@ class PassageStore:
         return self._read(col.count) if col is not None else 0
 
     def upsert(self, passages: list[Passage], embeddings) -> None:
-        self.collection(create=True).upsert(
-            ids=[p.id for p in passages], embeddings=[list(map(float, e)) for e in embeddings],
-            documents=[p.text for p in passages], metadatas=[passage_metadata(p) for p in passages])
+        if passages:
+            self.collection(create=True).upsert(
+                ids=[p.id for p in passages], embeddings=_rows(embeddings),
+                documents=[p.text for p in passages], metadatas=[passage_metadata(p) for p in passages])
 
     def upsert_units(self, units, embeddings) -> None:
+        """Sentence units (each names its passage) and heading units (shared: the passages name them)."""
         if units:
             self.units(create=True).upsert(
-                ids=[u.id for u in units], embeddings=[list(map(float, e)) for e in embeddings],
-                documents=[u.text for u in units],
-                metadatas=[{"passage_id": u.passage_id, "kind": u.kind} for u in units])
+                ids=[u.id for u in units], embeddings=_rows(embeddings), documents=[u.text for u in units],
+                metadatas=[{"kind": u.kind} if u.kind == "heading" else {"passage_id": u.passage_id, "kind": u.kind}
+                           for u in units])
 
     def update_metadata(self, passages: list[Passage]) -> None:
         if passages:
@@ -275,9 +285,29 @@ class PassageStore:
                 ids=[p.id for p in passages], metadatas=[passage_metadata(p) for p in passages])
 
     def delete(self, ids: list[str]) -> None:
+        """Remove passages and their sentence units (heading units go with delete_units once unused)."""
         if ids:
             self.collection(create=True).delete(ids=list(ids))
             self.units(create=True).delete(where={"passage_id": {"$in": list(ids)}})
+
+    def delete_units(self, ids: list[str]) -> None:
+        if ids:
+            self.units(create=True).delete(ids=list(ids))
+
+    def unit_summary(self) -> tuple[dict[str, int], set[str]]:
+        """(passage id -> its stored sentence units, ids of the stored heading units)."""
+        col = self.units()
+        if col is None:
+            return {}, set()
+        got = self._read(lambda: col.get(include=["metadatas"]))
+        counts: dict[str, int] = {}
+        headings = set()
+        for uid, meta in zip(got["ids"], got["metadatas"]):
+            if meta.get("kind") == "heading":
+                headings.add(uid)
+            else:
+                counts[meta.get("passage_id", "")] = counts.get(meta.get("passage_id", ""), 0) + 1
+        return counts, headings
 
     def query(self, embedding, k: int) -> list[Hit]:
         col = self.collection()
@@ -291,33 +321,67 @@ class PassageStore:
         return hits
 
     def query_units(self, embedding, k: int) -> list[tuple[str, str, float]]:
-        """(passage id, unit kind, cosine) of the k nearest units."""
-        col = self.units()
+        """(passage id, unit kind, cosine) of the k nearest units, best first.
+
+        A heading unit stands for every passage under it, so it fills as many places as it has
+        passages; a passage of one sentence is its own sentence unit (its passage vector).
+        """
+        units, col = self.units(), self.collection()
         if col is None:
             return []
-        got = self._read(lambda: col.query(query_embeddings=[list(map(float, embedding))], n_results=k,
-                                           include=["metadatas", "distances"]))
-        return [(m["passage_id"], m["kind"], 1.0 - float(d)) for m, d in zip(got["metadatas"][0], got["distances"][0])]
+        query = [list(map(float, embedding))]
+
+        def read():
+            found = []  # (cosine, kind, passage id or heading text)
+            if units is not None:
+                got = units.query(query_embeddings=query, n_results=k, include=["metadatas", "documents", "distances"])
+                for m, text, d in zip(got["metadatas"][0], got["documents"][0], got["distances"][0]):
+                    found.append((1.0 - float(d), m["kind"], text if m["kind"] == "heading" else m["passage_id"]))
+            got = col.query(query_embeddings=query, n_results=k, include=["metadatas", "distances"])
+            found += [(1.0 - float(d), "sentence", pid) for pid, m, d in zip(got["ids"][0], got["metadatas"][0],
+                                                                             got["distances"][0])
+                      if not m.get("sentences")]
+            out = []
+            for cos, kind, key in sorted(found, key=lambda f: -f[0]):
+                if len(out) >= k:
+                    break
+                if kind != "heading":
+                    out.append((key, kind, cos))
+                    continue
+                under = col.get(where={"heading": key}, limit=k - len(out), include=[])["ids"]
+                out += [(pid, kind, cos) for pid in under]
+            return out
+
+        return self._read(read)
 
     def vectors(self, passage_ids: list[str]):
         """Passage and unit vectors of the given passages: ({id: vec}, [(passage id, kind, sentence index, vec)]).
 
-        The sentence index numbers a passage's sentence units in order; a heading's is -1.
+        The sentence index numbers a passage's sentence units in order; a heading's is -1. A passage
+        of one sentence has no sentence unit: its own vector is given as its sentence 0.
         """
         import numpy as np
+
+        from .units import heading_id
 
         if not passage_ids:
             return {}, []
 
         def read():
-            got = self.collection().get(ids=list(passage_ids), include=["embeddings"])
+            got = self.collection().get(ids=list(passage_ids), include=["embeddings", "metadatas"])
             passages = {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+            heading_of = {i: heading_id(m.get("heading", "")) for i, m in zip(got["ids"], got["metadatas"])}
             units = []
             if self.units() is not None:
-                got = self.units().get(where={"passage_id": {"$in": list(passage_ids)}},
-                                       include=["embeddings", "metadatas"])
+                got = self.units().get(where={"passage_id": {"$in": list(passages)}}, include=["embeddings", "metadatas"])
                 units = [(m["passage_id"], m["kind"], sentence_index(uid), np.asarray(e, dtype=np.float32))
                          for uid, m, e in zip(got["ids"], got["metadatas"], got["embeddings"])]
+                got = self.units().get(ids=sorted(set(heading_of.values())), include=["embeddings"])
+                headings = dict(zip(got["ids"], got["embeddings"]))
+                units += [(pid, "heading", -1, np.asarray(headings[h], dtype=np.float32))
+                          for pid, h in heading_of.items() if h in headings]
+            with_sentences = {u[0] for u in units if u[1] == "sentence"}
+            units += [(pid, "sentence", 0, vec) for pid, vec in passages.items() if pid not in with_sentences]
             return passages, units
 
         return self._read(read)
@@ -340,10 +404,21 @@ def passages_of(got: dict) -> list[Passage]:
 
 
 def passage_metadata(p: Passage) -> dict:
-    meta = {"doc_id": p.doc_id, "source": p.source, "section": p.section, "start": p.start, "end": p.end, "kind": p.kind}
+    """What Chroma keeps beside a passage's text; `heading` names its heading unit, `sentences` counts its sentence units."""
+    from .units import heading_text, sentence_units
+
+    meta = {"doc_id": p.doc_id, "source": p.source, "section": p.section, "start": p.start, "end": p.end, "kind": p.kind,
+            "heading": heading_text(p), "sentences": len(sentence_units(p))}
     if p.url:  # only when set, so an index of articles without one stays exactly as it was
         meta["url"] = p.url
     return meta
+
+
+def _rows(embeddings):
+    """Embeddings as float32 rows: Chroma takes a numpy matrix as it is."""
+    import numpy as np
+
+    return np.asarray(embeddings, dtype=np.float32).reshape(len(embeddings), -1)
 
 
 def passage_from_record(pid: str, text: str, meta: dict) -> Passage:
