@@ -1,8 +1,10 @@
 """Shared fixtures: offline guard, the real model, a real Chroma on temp dirs, small corpora."""
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
+import shutil
 import socket
 import subprocess
 import sys
@@ -83,6 +85,40 @@ def assistant(article_settings, embedder):
     store = PassageStore(article_settings)
     ingest(article_settings, store=store, embedder=embedder, progress=False)
     return Assistant(article_settings, store, embedder)
+
+
+@pytest.fixture(scope="session")
+def article_index(tmp_path_factory) -> Path:
+    """The article's data folder as `rag ingest` leaves it (index, ONNX export, stamp), built once per session.
+
+    Read-only: a test that needs the index takes its own copy (`article_data`, or copy_index), which is far
+    cheaper than building it again (an ingest of the article costs 10-20 s of model time).
+    """
+    data = tmp_path_factory.mktemp("article-index")
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data))
+    done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return data
+
+
+def copy_index(source: Path, target: Path) -> Path:
+    """A copy of the data folder `source` at `target`, its stamp naming the copy's database (so the copy is as
+    current as the original: an unchanged re-ingest of it answers from the stamp, as it would have)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.lock", "*.log"))
+    stamp_path = target / "index-stamp.json"
+    if stamp_path.is_file():
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+        database = Path(stamp["chroma"][0])
+        stamp["chroma"][0] = str((target / database.relative_to(source.resolve())).resolve())
+        stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def article_data(article_index, tmp_path) -> Path:
+    """This test's own copy of the article's data folder (see article_index)."""
+    return copy_index(article_index, tmp_path / "article-data")
 
 
 SMALL_ARTICLES = {
