@@ -208,7 +208,7 @@ def _ask(args) -> int:
 
 
 def _ask_streaming(assistant, question: str, as_json: bool) -> int:
-    from .answer_types import Answer
+    from .types import Answer
 
     for item in assistant.stream(question):
         if isinstance(item, Answer):
