@@ -229,12 +229,12 @@ def running_app(corpus: Path, data: Path, **extra_env: str):
 
 
 @pytest.fixture(scope="session")
-def served_app(tmp_path_factory):
-    """`python app.py` on an empty data folder, on a free loopback port: (url, data folder).
+def served_app(tmp_path_factory, article_index):
+    """`python app.py` on a copy of the article's index, on a free loopback port: (url, data folder).
 
     No rate limit: every test of the session asks from 127.0.0.1 (the limit has its own tests).
     """
-    data = tmp_path_factory.mktemp("app-data")
+    data = copy_index(article_index, tmp_path_factory.mktemp("app") / "data")
     with running_app(CORPUS, data, RAG_API_RATE_LIMIT="0") as url:
         yield url, data
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, subprocess_env
+from conftest import CORPUS, copy_index, subprocess_env
 
 
 def rag(*args, stdin: str | None = None, env=None, timeout=240):
@@ -16,8 +16,9 @@ def rag(*args, stdin: str | None = None, env=None, timeout=240):
 
 
 @pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path_factory.mktemp("cli-data")))
+def cli_env(tmp_path_factory, article_index):
+    data = copy_index(article_index, tmp_path_factory.mktemp("cli") / "data")
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data))
     first = rag("ingest", env=env)
     assert first.returncode == 0, first.stderr
     assert "72 passages" in first.stdout or "passages from 1 document" in first.stdout

@@ -79,8 +79,8 @@ def test_every_corpus_meets_its_floors(every_corpus):
     assert "## Test split (never tuned on)" in report and all(f" {name} (" in report for name in every_corpus["corpora"])
 
 
-def test_rag_eval_baseline_prints_both_columns(tmp_path):
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"))
+def test_rag_eval_baseline_prints_both_columns(tmp_path, article_data):
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(article_data))
     out = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--baseline", "--ablation", "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]

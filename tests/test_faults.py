@@ -130,9 +130,8 @@ def test_a_stopped_chroma_server_keeps_the_app_up_and_it_recovers(small_corpus, 
         stop_process(server, server_log)
 
 
-def test_the_app_and_rag_eval_on_one_data_folder_corrupt_nothing(tmp_path):
-    data = tmp_path / "data"
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data), RAG_ONNX="false")
+def test_the_app_and_rag_eval_on_one_data_folder_corrupt_nothing(tmp_path, article_data):
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(article_data), RAG_ONNX="false")
     assert rag("ingest", "-q", env=env).returncode == 0
     port = free_port()
     app_env = {**env, "RAG_PORT": str(port), "RAG_API_RATE_LIMIT": "0"}

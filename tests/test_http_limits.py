@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import CORPUS, ROOT, ServedInThread, free_port, start_process, stop_process, subprocess_env
+from conftest import CORPUS, ROOT, ServedInThread, copy_index, free_port, start_process, stop_process, subprocess_env
 
 LIMIT = 64 * 1024  # the default RAG_MAX_BODY_BYTES
 MB = 1024 * 1024
@@ -27,8 +27,8 @@ QUESTION = "What builds trust?"
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("limits-data")
+def index_dir(tmp_path_factory, article_index) -> Path:
+    return copy_index(article_index, tmp_path_factory.mktemp("limits") / "data")
 
 
 def start_app(data: Path, log_name: str, **env: str) -> SimpleNamespace:

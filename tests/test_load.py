@@ -16,12 +16,11 @@ CLIENTS = 8
 QUESTIONS_EACH = 50
 
 
-def test_eight_clients_fifty_questions_each(tmp_path):
+def test_eight_clients_fifty_questions_each(article_data):
     from eval.evalset import load_eval_set
 
     questions = [c.question for c in load_eval_set()]
-    data = tmp_path / "data"
-    data.mkdir()
+    data = article_data
     latencies: dict[str, list[float]] = {"api": [], "gradio": []}
     errors: list[str] = []
     lock = threading.Lock()

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import CORPUS, ROOT, subprocess_env
+from conftest import CORPUS, ROOT, copy_index, subprocess_env
 
 
 def test_onnx_export_gives_the_same_vectors_as_torch(embedder, assistant, tmp_path):
@@ -35,8 +35,8 @@ def test_a_corrupt_onnx_file_falls_back_to_torch(tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
-    data = tmp_path_factory.mktemp("speed-data")
+def ingested(tmp_path_factory, article_index):
+    data = copy_index(article_index, tmp_path_factory.mktemp("speed") / "data")
     env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data))
     done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, capture_output=True, text=True,
                           timeout=300, cwd=ROOT)
