@@ -26,6 +26,13 @@ CORPUS = ROOT / "corpus"
 FAQ_ARTICLE = CORPUS / "emotional-intimacy.md"
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow (a chromium and a served app each): `make test` leaves them to `make test-all`."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def offline():
     """Any connection to a non-loopback address fails the test."""
@@ -104,14 +111,27 @@ def article_index(tmp_path_factory) -> Path:
 
 def copy_index(source: Path, target: Path) -> Path:
     """A copy of the data folder `source` at `target`, its stamp naming the copy's database (so the copy is as
-    current as the original: an unchanged re-ingest of it answers from the stamp, as it would have)."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.lock", "*.log"))
+    current as the original: an unchanged re-ingest of it answers from the stamp, as it would have).
+
+    The ONNX export is hard-linked, not copied (90 MB; rag only ever replaces it whole, never writes into it).
+    """
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.lock", "*.log", "onnx"))
+    if (source / "onnx").is_dir():
+        shutil.copytree(source / "onnx", target / "onnx", copy_function=os.link)
     stamp_path = target / "index-stamp.json"
     if stamp_path.is_file():
         stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
         database = Path(stamp["chroma"][0])
         stamp["chroma"][0] = str((target / database.relative_to(source.resolve())).resolve())
         stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def model_data(article_index, tmp_path) -> Path:
+    """A data folder with no index but the session's ONNX export: a first ingest in it skips the export (~10 s)."""
+    target = tmp_path / "data"
+    shutil.copytree(article_index / "onnx", target / "onnx", copy_function=os.link)
     return target
 
 

@@ -12,6 +12,8 @@ import pytest
 from conftest import CORPUS, ROOT, subprocess_env
 from eval.runner import run_eval
 
+pytestmark = pytest.mark.slow  # the whole eval on every corpus: minutes
+
 GATES = tomllib.loads((ROOT / "eval" / "thresholds.toml").read_text(encoding="utf-8"))
 THRESHOLDS = GATES["floors"]
 MAX_DEFECTS = GATES["defects"]["per corpus"]

@@ -16,6 +16,8 @@ import pytest
 
 from conftest import CORPUS, ROOT, free_port, start_process, stop_process, subprocess_env
 
+pytestmark = pytest.mark.slow  # several processes killed, servers stopped and hung: minutes
+
 
 def rag(*args, env, timeout=300, stdin=None):
     return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True,

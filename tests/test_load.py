@@ -9,8 +9,11 @@ import time
 import urllib.request
 
 import numpy as np
+import pytest
 
 from conftest import ARTIFACTS, CORPUS, running_app
+
+pytestmark = pytest.mark.slow  # 8 clients x 50 questions against a served app
 
 CLIENTS = 8
 QUESTIONS_EACH = 50

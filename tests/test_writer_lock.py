@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, subprocess_env
+
+pytestmark = pytest.mark.slow  # concurrent ingests of 300 articles
 
 QUESTION = "What grows in bed 117?"
 
