@@ -127,12 +127,17 @@ def copy_index(source: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def model_data(article_index, tmp_path) -> Path:
-    """A data folder with no index but the session's ONNX export: a first ingest in it skips the export (~10 s)."""
-    target = tmp_path / "data"
+def with_model(article_index: Path, target: Path) -> Path:
+    """A data folder at `target` with no index but the session's ONNX export (hard-linked): a first ingest in it
+    skips the export (~10 s) and loads no torch."""
     shutil.copytree(article_index / "onnx", target / "onnx", copy_function=os.link)
     return target
+
+
+@pytest.fixture
+def model_data(article_index, tmp_path) -> Path:
+    """This test's data folder, empty but for the session's ONNX export (see with_model)."""
+    return with_model(article_index, tmp_path / "data")
 
 
 @pytest.fixture

@@ -5,11 +5,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import CORPUS, ROOT, subprocess_env
 
 KEYS = {"ask_p50_ms", "ask_p95_ms", "encode_p50_ms", "cold_ask_s", "app_ready_s", "ingest_s", "reingest_s", "rss_mb"}
 
 
+@pytest.mark.slow  # builds indexes of 200 and 400 passages and starts the app three times
 def test_bench_json_has_every_figure(tmp_path):
     env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"))
     done = subprocess.run([sys.executable, "-m", "rag.cli", "bench", "--json", "--sizes", "200,400", "--no-naive",

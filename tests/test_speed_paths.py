@@ -12,6 +12,7 @@ import pytest
 from conftest import CORPUS, ROOT, copy_index, subprocess_env
 
 
+@pytest.mark.slow  # a second export (the session's index build exports once, checking the same agreement)
 def test_onnx_export_gives_the_same_vectors_as_torch(embedder, assistant, tmp_path):
     from eval.evalset import load_eval_set
     from rag.onnx_model import OnnxEmbedder, export, onnx_path
