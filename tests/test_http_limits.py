@@ -279,6 +279,7 @@ def test_forwarded_for_does_not_escape_the_limit_and_every_face_is_limited(app, 
         stop_process(limited.proc, limited.log)
 
 
+@pytest.mark.slow  # an app of its own; the test above limits the Gradio API too, beside the other faces
 def test_gradio_api_alone_is_limited(app, index_dir):
     limited = start_app(index_dir, "limited-gradio", RAG_API_RATE_LIMIT="3")
     try:

@@ -66,18 +66,18 @@ def test_an_unchanged_reingest_does_not_open_chroma(ingested):
     assert loaded == [], loaded
 
 
-def test_the_memory_index_follows_an_ingest_by_another_process(small_corpus, tmp_path, monkeypatch):
+def test_the_memory_index_follows_an_ingest_by_another_process(small_corpus, model_data, monkeypatch):
     import rag.vector_cache
     from rag.assistant import Assistant
     from rag.settings import Settings
 
-    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data", onnx=False)
+    settings = Settings(corpus_dir=small_corpus, data_dir=model_data)  # the session's ONNX export: no torch to load
     reader = Assistant.load(settings, quiet=True)
     question = "How often should bicycle brake pads be replaced?"
     assert reader.ask(question).refused
     (small_corpus / "brakes.md").write_text("# Brakes\n\nReplace bicycle brake pads every 2,000 kilometres, "
                                             "or sooner when the grooves are worn away.\n", encoding="utf-8")
-    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(settings.data_dir), RAG_ONNX="false")
+    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(settings.data_dir))
     done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, capture_output=True, text=True,
                           timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr
