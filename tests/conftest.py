@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -94,19 +95,58 @@ def assistant(article_settings, embedder):
     return Assistant(article_settings, store, embedder)
 
 
+class ArticleIndexBuild:
+    """`rag ingest` of the article into a new temporary data folder, in a process of its own.
+
+    Started as soon as the collected tests are known to need it (pytest_collection_finish), so it runs on the
+    second core while the first tests run on the first.
+    """
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="rag-article-index-"))
+        self.data = self.folder / "data"
+        self.log = open(self.folder / "ingest.log", "w+")
+        env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(self.data))
+        self.proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, cwd=ROOT,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait(self, timeout: float = 600) -> Path:
+        code = self.proc.wait(timeout=timeout)
+        self.log.seek(0)
+        assert code == 0, f"building the article index failed ({code}): {self.log.read()[-3000:]}"
+        return self.data
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            stop_process(self.proc)
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+ARTICLE_BUILD = pytest.StashKey[ArticleIndexBuild]()
+
+
+def pytest_collection_finish(session):
+    if any("article_index" in item.fixturenames for item in session.items):
+        session.config.stash[ARTICLE_BUILD] = ArticleIndexBuild()
+
+
+def pytest_sessionfinish(session):
+    build = session.config.stash.get(ARTICLE_BUILD, None)
+    if build is not None:
+        build.close()
+
+
 @pytest.fixture(scope="session")
-def article_index(tmp_path_factory) -> Path:
+def article_index(request) -> Path:
     """The article's data folder as `rag ingest` leaves it (index, ONNX export, stamp), built once per session.
 
     Read-only: a test that needs the index takes its own copy (`article_data`, or copy_index), which is far
     cheaper than building it again (an ingest of the article costs 10-20 s of model time).
     """
-    data = tmp_path_factory.mktemp("article-index")
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data))
-    done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return data
+    if ARTICLE_BUILD not in request.config.stash:
+        request.config.stash[ARTICLE_BUILD] = ArticleIndexBuild()
+    return request.config.stash[ARTICLE_BUILD].wait()
 
 
 def copy_index(source: Path, target: Path) -> Path:
