@@ -1,5 +1,5 @@
-# Two entry points: `make run` serves the web chat, `make test` runs the test suite.
-# Each creates .venv and installs the project into it when missing or out of date.
+# Entry points: `make run` serves the web chat, `make test` lints and runs the fast tests, `make test-all` (CI)
+# lints and runs every test. Each creates .venv and installs the project into it when missing or out of date.
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -16,14 +16,14 @@ APT := if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninte
 	else sudo -n apt-get update -q && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1); fi
 AXE := .cache/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: run test ingest install clean
+.PHONY: run test test-all lint ingest install clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	# torch first and pinned: the CPU wheel on local disk, never the multi-GB CUDA build
 	$(VENV)/bin/pip install --quiet torch==2.13.0
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
 # Browser tests drive Debian's chromium through Playwright (never `playwright install`).
@@ -45,7 +45,14 @@ run: $(STAMP)
 ingest: $(STAMP)
 	$(VENV)/bin/rag ingest
 
-test: $(STAMP) $(CHROMIUM) $(DOC_STAMP) $(AXE)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# The fast tier: everything but the tests marked slow (browsers, the eval gate, multi-process faults).
+test: lint $(DOC_STAMP)
+	$(PYTHON) -m pytest -m "not slow"
+
+test-all: lint $(CHROMIUM) $(DOC_STAMP) $(AXE)
 	$(PYTHON) -m pytest
 
 clean:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from rag.answer_types import Answer, Citation
+from rag.types import Answer, Citation
 from rag.assistant import Trace
 from rag.corpus import corpus_files
 from rag.passages import Passage
-from rag.store import Hit
+from rag.types import Hit
 
 
 class NaiveBaseline:

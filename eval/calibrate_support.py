@@ -35,7 +35,7 @@ def fit(features: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     from rag.assistant import Assistant
-    from rag.store import Hit
+    from rag.types import Hit
     from rag.support import SupportCheck
 
     parser = argparse.ArgumentParser(prog="python -m eval.calibrate_support")

@@ -12,8 +12,8 @@ def __getattr__(name: str):
         from .assistant import Assistant
         return Assistant
     if name in {"Answer", "Citation"}:
-        from . import answer_types
-        return getattr(answer_types, name)
+        from . import types
+        return getattr(types, name)
     if name == "Settings":
         from .settings import Settings
         return Settings

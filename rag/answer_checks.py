@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .answer_types import Answer, Citation
+from .types import Answer, Citation
 from .joining import JOINING_LINE, inline
 from .question_forms import asks_how, asks_yes_or_no
 from .question_parts import question_parts

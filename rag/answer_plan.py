@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .answer_types import Answer, Citation, Quote
-from .passages import Passage
 from .quote_groups import Group, Unit, units_of
 from .quote_kinds import same_advice
-from .store import Hit
+from .types import Answer, Citation, Hit, Passage, Quote
 
 
 @dataclass

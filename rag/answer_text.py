@@ -1,7 +1,7 @@
 """An Answer as one message for chat clients and AI assistants: the answer, then its numbered sources."""
 from __future__ import annotations
 
-from .answer_types import Answer
+from .types import Answer
 
 
 def sources_text(answer: Answer) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .store import Hit
+from .types import Hit
 from .terms import STOPWORDS
 from .word_rarity import rarity
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr  # this module is the web face; nothing on the CLI path imports it
 
-from .answer_types import Answer
+from .types import Answer
 from .chat_history import MAX_TURNS, Turn, derived, from_browser, load_key, messages, to_browser, turn_of_message
 from .chat_render import unescape
 from .chat_suggestions import Suggestions

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .answer_types import Answer, Citation, Quote
+from .types import Answer, Citation, Quote
 from .chat_render import answer_html, error_html, escape, partial_html, stopped_html
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ import html
 import re
 from urllib.parse import quote
 
-from .answer_types import Answer, Citation
+from .types import Answer, Citation
 from .passages import http_url
 from .units import row_cells
 

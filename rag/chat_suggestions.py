@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
-from .answer_types import Answer
+from .types import Answer
 from .questions import QuestionError
 from .store import StoreError
 

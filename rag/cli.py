@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
                    help='print the answer as it is written (with --json: {"delta": …} lines, then the answer)')
     p.set_defaults(run=_ask)
 
+    p = sub.add_parser("status", parents=[common],
+                       help="what the index holds and whether the articles changed since the last ingest")
+    p.add_argument("-j", "--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=_status)
+
     p = sub.add_parser("serve", parents=[common], help="serve the web chat and the JSON API")
     p.add_argument("--host", help="address to bind (default: 127.0.0.1, or RAG_HOST)")
     p.add_argument("--port", help="port (default: 7860, or RAG_PORT)")
@@ -168,6 +173,14 @@ def _ingest(args) -> int:
     return 0
 
 
+def _status(args) -> int:
+    from .status import index_status, status_text
+
+    status = index_status(_settings(args))
+    print(json_line(status) if args.json else visible(status_text(status)))
+    return 0
+
+
 def _ask(args) -> int:
     from .assistant import Assistant
     from .questions import QuestionError, clean_question
@@ -198,7 +211,7 @@ def _ask(args) -> int:
 
 
 def _ask_streaming(assistant, question: str, as_json: bool) -> int:
-    from .answer_types import Answer
+    from .types import Answer
 
     for item in assistant.stream(question):
         if isinstance(item, Answer):

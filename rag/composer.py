@@ -8,7 +8,6 @@ import numpy as np
 
 from . import joining
 from .answer_plan import Entry, Plan
-from .answer_types import Answer
 from .document_order import DocumentOrder
 from .list_blocks import ListAnswer, needs_block, place_list
 from .question_forms import asks_for_list, asks_how, asks_yes_or_no, list_noun
@@ -18,7 +17,7 @@ from .units import heading_of
 from .quote_kinds import same_question
 from .sentence_choice import Scorer, Sentence, pick_for_part, pick_single, quotable_sentences
 from .settings import Settings
-from .store import Hit
+from .types import Answer, Hit
 from .suggestions import closest_topics
 from .terms import content_terms
 

@@ -3,20 +3,20 @@ inside it."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import logging
-import zlib
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from .decoding import BinaryFile, decode_text, strip_controls
 from .front_matter import TITLE_CHARS, FrontMatterError, plain_value, split_front_matter
 from .html_text import html_to_markdown
 from .settings import Settings
+from .types import Document
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +47,6 @@ class UnreadableFile(CorpusError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Document:
-    doc_id: str  # path relative to the corpus folder, with forward slashes
-    title: str
-    text: str  # the file's text (HTML: reduced to Markdown); spans index into it
-    format: str  # "markdown" or "text" (HTML is parsed as the Markdown it was reduced to)
-    body_start: int = 0  # where the text starts after front matter
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .passages import Passage
+from .types import Passage
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,11 @@ from collections.abc import Callable, Iterator
 
 import re
 
-from .answer_types import Answer, Citation
 from .composer import stream_text
 from .quote_kinds import about_document, same_advice, words
 from .sentences import sentence_spans
 from .settings import Settings
-from .store import Hit
+from .types import Answer, Citation, Hit
 from .support import Claim, SupportCheck, split_claims
 
 NOT_COVERED = "NOT COVERED"

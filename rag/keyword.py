@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .passages import Passage
+from .types import Passage
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from . import joining
 from .answer_plan import Entry, Plan
 from .document_order import ListContext
-from .passages import Passage
+from .types import Passage
 from .quote_groups import Group, grow, units_of
 from .quote_kinds import completes_previous, names_its_subject
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .answer_text import message_text, sources_text
-from .answer_types import Answer
+from .types import Answer
 from .guards import RateLimit
 from .questions import MAX_CONTEXT_ITEMS, QuestionError
 from .store import StoreError

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .corpus import Document
+from .types import Document, Passage
 from .sentences import sentence_spans
 
 # Bump when the chunking changes: the index records it and is rebuilt on a mismatch.
@@ -24,24 +24,6 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*)([-*+•]|\d{1,3}[.)])[ \t]+")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)")
-
-
-@dataclass(frozen=True)
-class Passage:
-    id: str  # content hash of document, section and text
-    doc_id: str
-    source: str  # document title
-    section: str  # heading path, " > "-joined
-    text: str  # verbatim from the document (a table row is shown under its header line)
-    start: int  # character span of the passage in the document text
-    end: int
-    kind: str  # paragraph | item | row | code
-    url: str = ""  # the document's address (front matter `url`, http or https only), "" when it has none
-
-    def embedding_text(self) -> str:
-        """What gets embedded: the nearest headings give a bare passage its topic."""
-        heads = self.section.split(" > ")[-2:] if self.section else []
-        return " > ".join(heads + [self.text]) if heads else self.text
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .passages import Passage
+from .types import Passage
 from .quote_kinds import (about_document, completes_previous, is_code, is_label, is_lead_in, is_plug,
                           is_question_or_heading, is_scrap, is_yes_or_no, words)
 from .sentences import sentence_spans

@@ -7,7 +7,7 @@ import numpy as np
 
 from .quote_groups import says_nothing, units_of
 from .quote_kinds import is_yes_or_no, same_advice
-from .store import Hit
+from .types import Hit
 from .terms import content_terms
 
 OVERLAP_WEIGHT = 0.3  # weight of question-word overlap beside the cosines when ranking sentences

@@ -158,7 +158,7 @@ class Settings:
     def __post_init__(self) -> None:
         """Turn strings (from the environment or flags) into each field's type; SettingsError for what cannot be."""
         for f in fields(self):
-            object.__setattr__(self, f.name, _coerce(f.name, f.default, getattr(self, f.name)))
+            object.__setattr__(self, f.name, coerce(f.name, f.default, getattr(self, f.name)))
         user, colon, password = self.auth.partition(":")
         if self.auth and not (colon and user.strip() and password):
             raise SettingsError("auth", 'look like "user:password", with a non-empty user and password',
@@ -173,7 +173,7 @@ class Settings:
         return cls(**values)
 
 
-def _coerce(name: str, default: object, value: object) -> object:
+def coerce(name: str, default: object, value: object) -> object:
     """`value` as the type of `default`, parsed from a string if need be, within RANGES."""
     if isinstance(default, bool):
         if isinstance(value, bool):

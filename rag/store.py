@@ -4,11 +4,10 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .passages import Passage
+from .types import Hit, Passage
 from .settings import Settings
 
 
@@ -21,12 +20,6 @@ REBUILD_FOLDER = re.compile(r"chroma-[0-9a-f]{8}")  # a rebuild's folder: chroma
 
 class StoreError(Exception):
     """The index cannot be reached or read."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    passage: Passage
-    score: float  # dense relevance: a cosine, or the retriever's weighted cosines; 1 = identical
 
 
 def index_folder(settings: Settings) -> Path:

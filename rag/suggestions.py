@@ -1,7 +1,7 @@
 """A refusal that helps: the sections nearest the question, named so the reader can ask about them instead."""
 from __future__ import annotations
 
-from .store import Hit
+from .types import Hit
 
 MAX_SUGGESTIONS = 3
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answer_types import Quote
 from .sentences import sentence_spans
-from .store import Hit
 from .terms import content_terms
+from .types import Hit, Quote
 
 _MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # "Claim. [1]" → "Claim [1]." so that the marker stays with the sentence it closes.

@@ -1,11 +1,14 @@
 """Shared fixtures: offline guard, the real model, a real Chroma on temp dirs, small corpora."""
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +25,13 @@ from rag.settings import Settings  # noqa: E402  (also sets the offline environm
 SEED = Path(__file__).parent / "data" / "seed-emotional-intimacy.txt"
 CORPUS = ROOT / "corpus"
 FAQ_ARTICLE = CORPUS / "emotional-intimacy.md"
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow (a chromium and a served app each): `make test` leaves them to `make test-all`."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +93,97 @@ def assistant(article_settings, embedder):
     store = PassageStore(article_settings)
     ingest(article_settings, store=store, embedder=embedder, progress=False)
     return Assistant(article_settings, store, embedder)
+
+
+class ArticleIndexBuild:
+    """`rag ingest` of the article into a new temporary data folder, in a process of its own.
+
+    Started as soon as the collected tests are known to need it (pytest_collection_finish), so it runs on the
+    second core while the first tests run on the first.
+    """
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="rag-article-index-"))
+        self.data = self.folder / "data"
+        self.log = open(self.folder / "ingest.log", "w+")
+        env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(self.data))
+        self.proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, cwd=ROOT,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait(self, timeout: float = 600) -> Path:
+        code = self.proc.wait(timeout=timeout)
+        self.log.seek(0)
+        assert code == 0, f"building the article index failed ({code}): {self.log.read()[-3000:]}"
+        return self.data
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            stop_process(self.proc)
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+ARTICLE_BUILD = pytest.StashKey[ArticleIndexBuild]()
+
+
+def pytest_collection_finish(session):
+    if any("article_index" in item.fixturenames for item in session.items):
+        session.config.stash[ARTICLE_BUILD] = ArticleIndexBuild()
+
+
+def pytest_sessionfinish(session):
+    build = session.config.stash.get(ARTICLE_BUILD, None)
+    if build is not None:
+        build.close()
+
+
+@pytest.fixture(scope="session")
+def article_index(request) -> Path:
+    """The article's data folder as `rag ingest` leaves it (index, ONNX export, stamp), built once per session.
+
+    Read-only: a test that needs the index takes its own copy (`article_data`, or copy_index), which is far
+    cheaper than building it again (an ingest of the article costs 10-20 s of model time).
+    """
+    if ARTICLE_BUILD not in request.config.stash:
+        request.config.stash[ARTICLE_BUILD] = ArticleIndexBuild()
+    return request.config.stash[ARTICLE_BUILD].wait()
+
+
+def copy_index(source: Path, target: Path) -> Path:
+    """A copy of the data folder `source` at `target`, its stamp naming the copy's database (so the copy is as
+    current as the original: an unchanged re-ingest of it answers from the stamp, as it would have).
+
+    The ONNX export is hard-linked, not copied (90 MB; rag only ever replaces it whole, never writes into it).
+    """
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.lock", "*.log", "onnx"))
+    if (source / "onnx").is_dir():
+        shutil.copytree(source / "onnx", target / "onnx", copy_function=os.link)
+    stamp_path = target / "index-stamp.json"
+    if stamp_path.is_file():
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+        database = Path(stamp["chroma"][0])
+        stamp["chroma"][0] = str((target / database.relative_to(source.resolve())).resolve())
+        stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
+    return target
+
+
+def with_model(article_index: Path, target: Path) -> Path:
+    """A data folder at `target` with no index but the session's ONNX export (hard-linked): a first ingest in it
+    skips the export (~10 s) and loads no torch."""
+    shutil.copytree(article_index / "onnx", target / "onnx", copy_function=os.link)
+    return target
+
+
+@pytest.fixture
+def model_data(article_index, tmp_path) -> Path:
+    """This test's data folder, empty but for the session's ONNX export (see with_model)."""
+    return with_model(article_index, tmp_path / "data")
+
+
+@pytest.fixture
+def article_data(article_index, tmp_path) -> Path:
+    """This test's own copy of the article's data folder (see article_index)."""
+    return copy_index(article_index, tmp_path / "article-data")
 
 
 SMALL_ARTICLES = {
@@ -193,12 +294,12 @@ def running_app(corpus: Path, data: Path, **extra_env: str):
 
 
 @pytest.fixture(scope="session")
-def served_app(tmp_path_factory):
-    """`python app.py` on an empty data folder, on a free loopback port: (url, data folder).
+def served_app(tmp_path_factory, article_index):
+    """`python app.py` on a copy of the article's index, on a free loopback port: (url, data folder).
 
     No rate limit: every test of the session asks from 127.0.0.1 (the limit has its own tests).
     """
-    data = tmp_path_factory.mktemp("app-data")
+    data = copy_index(article_index, tmp_path_factory.mktemp("app") / "data")
     with running_app(CORPUS, data, RAG_API_RATE_LIMIT="0") as url:
         yield url, data
 

@@ -49,7 +49,7 @@ class FakeOpenAI:
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 pieces = re.findall(r"\S+\s*|\s+", text)  # word by word, like a model
-                for i, piece in enumerate(pieces + [None]):
+                for piece in pieces + [None]:
                     delta = {"content": piece} if piece is not None else {}
                     chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
                              "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}]}

@@ -108,8 +108,8 @@ def ask_cli(env: dict, questions: list[str]) -> list[dict]:
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
-def test_an_html_faq_is_answered_without_fragments_end_to_end(tmp_path):
-    env = subprocess_env(RAG_CORPUS_DIR=str(FROBNIX), RAG_DATA_DIR=str(tmp_path / "data"))
+def test_an_html_faq_is_answered_without_fragments_end_to_end(model_data):
+    env = subprocess_env(RAG_CORPUS_DIR=str(FROBNIX), RAG_DATA_DIR=str(model_data))
     branches, downgrade, hold, kernel, mirrors, off_topic = ask_cli(env, [
         "Can I go from stable to testing?", "Can I downgrade a package?",
         "How do I keep a package at its current version?", "How do I get rid of an old kernel?",

@@ -59,9 +59,9 @@ def test_bad_questions_raise_a_clear_error(assistant, bad, reason):
         assistant.ask(bad)
 
 
-def test_load_builds_a_missing_index_then_reuses_it(small_corpus, tmp_path, monkeypatch):
+def test_load_builds_a_missing_index_then_reuses_it(small_corpus, model_data, monkeypatch):
     monkeypatch.setenv("RAG_CORPUS_DIR", str(small_corpus))
-    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_DATA_DIR", str(model_data))
     first = Assistant.load(quiet=True)
     assert first.store.count() == 8
     answer = first.ask("How often should I feed a sourdough starter?")

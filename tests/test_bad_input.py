@@ -62,10 +62,10 @@ def test_python_api_rejects_a_context_that_is_not_a_short_list_of_questions(assi
     assert "context" in str(info.value) and "\n" not in str(info.value)
 
 
-def test_cli_batch_survives_every_line(tmp_path):
+def test_cli_batch_survives_every_line(article_data):
     lines = [q for q, _ in ODD_TEXT if "\n" not in q and "\r" not in q and "\ud800" not in q]
     payload = ("\n".join(lines) + "\n").encode("utf-8") + b"\xff\xfe not utf-8\n" + b"How long does it take?\n"
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"))
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(article_data))
     done = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "--json", "-"], input=payload, capture_output=True,
                           env=env, cwd=ROOT, timeout=300)
     assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr[-2000:]

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import CORPUS, ROOT, subprocess_env
 
 PYTHON_DOC = Path("/usr/share/doc/python3-doc/html/library")
@@ -15,6 +17,7 @@ REAL_KEYS = {"pages", "passages", "ingest_s", "ingest_passages_per_s", "ingest_r
 KEYS = {"ask_p50_ms", "ask_p95_ms", "encode_p50_ms", "cold_ask_s", "app_ready_s", "ingest_s", "reingest_s", "rss_mb"}
 
 
+@pytest.mark.slow  # builds indexes of 200 and 400 passages and starts the app three times
 def test_bench_json_has_every_figure(tmp_path):
     env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"))
     done = subprocess.run([sys.executable, "-m", "rag.cli", "bench", "--json", "--sizes", "200,400", "--no-naive",

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from browser_chat import BOX, DESKTOP, ask, last_reply, open_chat, replies
-from conftest import CORPUS, ROOT, free_port, start_process, stop_process, subprocess_env
+from conftest import CORPUS, ROOT, copy_index, free_port, start_process, stop_process, subprocess_env
 
 FIRST = "How can we build emotional intimacy?"
 PENDING = "How long does it take to build emotional intimacy?"
@@ -34,8 +34,8 @@ class App:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = App(tmp_path_factory.mktemp("restart-data"))
+def app(tmp_path_factory, article_index):
+    server = App(copy_index(article_index, tmp_path_factory.mktemp("restart") / "data"))
     server.start()
     yield server
     server.stop()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from browser_chat import BOX, DESKTOP, last_reply, open_chat, replies, shot, wait_reply
+from browser_chat import BOX, DESKTOP, last_reply, open_chat, shot, wait_reply
 from conftest import FAQ_ARTICLE, running_app
 from fake_openai import FakeOpenAI, numbered_passages
 from rag.sentences import split_sentences

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, subprocess_env
+from conftest import CORPUS, copy_index, subprocess_env, with_model
 
 
 def rag(*args, stdin: str | None = None, env=None, timeout=240):
@@ -16,8 +16,9 @@ def rag(*args, stdin: str | None = None, env=None, timeout=240):
 
 
 @pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path_factory.mktemp("cli-data")))
+def cli_env(tmp_path_factory, article_index):
+    data = copy_index(article_index, tmp_path_factory.mktemp("cli") / "data")
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data))
     first = rag("ingest", env=env)
     assert first.returncode == 0, first.stderr
     assert "72 passages" in first.stdout or "passages from 1 document" in first.stdout
@@ -127,12 +128,12 @@ CONTROLS = ["\x1b", "\x07", "\x9b"]
 
 
 @pytest.fixture(scope="module")
-def escapes_env(tmp_path_factory):
+def escapes_env(tmp_path_factory, article_index):
     """An article full of terminal escape sequences (OSC 52 clipboard write, clear screen, CSI), ingested."""
     corpus = tmp_path_factory.mktemp("escapes")
     (corpus / "terminal.md").write_text(ESCAPES_ARTICLE, encoding="utf-8")
-    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path_factory.mktemp("escapes-data")),
-                         RAG_ONNX="false")
+    data = with_model(article_index, tmp_path_factory.mktemp("escapes-data") / "data")
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(data))
     built = rag("ingest", "-q", env=env)
     assert built.returncode == 0, built.stderr
     return env

@@ -12,6 +12,8 @@ import pytest
 from conftest import CORPUS, ROOT, subprocess_env
 from eval.runner import run_eval
 
+pytestmark = pytest.mark.slow  # the whole eval on every corpus: minutes
+
 GATES = tomllib.loads((ROOT / "eval" / "thresholds.toml").read_text(encoding="utf-8"))
 THRESHOLDS = GATES["floors"]
 MAX_DEFECTS = GATES["defects"]["per corpus"]
@@ -79,8 +81,8 @@ def test_every_corpus_meets_its_floors(every_corpus):
     assert "## Test split (never tuned on)" in report and all(f" {name} (" in report for name in every_corpus["corpora"])
 
 
-def test_rag_eval_baseline_prints_both_columns(tmp_path):
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(tmp_path / "data"))
+def test_rag_eval_baseline_prints_both_columns(tmp_path, article_data):
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(article_data))
     out = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--baseline", "--ablation", "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -16,6 +16,8 @@ import pytest
 
 from conftest import CORPUS, ROOT, free_port, start_process, stop_process, subprocess_env
 
+pytestmark = pytest.mark.slow  # several processes killed, servers stopped and hung: minutes
+
 
 def rag(*args, env, timeout=300, stdin=None):
     return subprocess.run([sys.executable, "-m", "rag.cli", *args], env=env, capture_output=True, text=True,
@@ -130,9 +132,8 @@ def test_a_stopped_chroma_server_keeps_the_app_up_and_it_recovers(small_corpus, 
         stop_process(server, server_log)
 
 
-def test_the_app_and_rag_eval_on_one_data_folder_corrupt_nothing(tmp_path):
-    data = tmp_path / "data"
-    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data), RAG_ONNX="false")
+def test_the_app_and_rag_eval_on_one_data_folder_corrupt_nothing(tmp_path, article_data):
+    env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(article_data), RAG_ONNX="false")
     assert rag("ingest", "-q", env=env).returncode == 0
     port = free_port()
     app_env = {**env, "RAG_PORT": str(port), "RAG_API_RATE_LIMIT": "0"}

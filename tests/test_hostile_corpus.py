@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import FAQ_ARTICLE, subprocess_env
+from conftest import FAQ_ARTICLE, copy_index, subprocess_env
 from rag.corpus import CorpusError, load_corpus
 
 MEMORY_CAP = 4 * 1024 ** 3  # a first ingest (model, ONNX export) needs ~2.5 GB of address space; the bomb needs more
@@ -35,7 +35,7 @@ def alias_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_links_out_of_the_corpus_are_never_read_or_served(tmp_path):
+def test_links_out_of_the_corpus_are_never_read_or_served(tmp_path, article_index):
     outside = tmp_path / "outside"
     (outside / "private").mkdir(parents=True)
     (outside / "secret.txt").write_text("The vault passphrase is zebra-quantum-4471.\n", encoding="utf-8")
@@ -47,8 +47,9 @@ def test_links_out_of_the_corpus_are_never_read_or_served(tmp_path):
     (corpus / "more").symlink_to(outside / "private", target_is_directory=True)
     (corpus / "env.txt").symlink_to("/proc/self/environ")
     (corpus / "passwd.md").symlink_to("/etc/passwd")
-    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path / "data"),
-                         LEAK_CANARY="environ-secret-5521")
+    # The article's index is there already: a file read that should not be would change the corpus and be embedded.
+    data = copy_index(article_index, tmp_path / "data")
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(data), LEAK_CANARY="environ-secret-5521")
 
     ingested = rag("ingest", env=env)
     assert ingested.returncode == 0, ingested.stderr
@@ -70,13 +71,13 @@ def test_links_out_of_the_corpus_are_never_read_or_served(tmp_path):
     assert rows[-1]["citations"] and not rows[-1]["refused"], "the real article still answers"
 
 
-def test_a_yaml_alias_bomb_is_refused_quickly_and_the_rest_is_indexed(tmp_path):
+def test_a_yaml_alias_bomb_is_refused_quickly_and_the_rest_is_indexed(tmp_path, model_data):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "bomb.md").write_text(alias_bomb(), encoding="utf-8")
     (corpus / "good.md").write_text("---\ntitle: Hangars\n---\n\nA hangar keeps airships dry in storms.\n",
                                     encoding="utf-8")
-    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path / "data"))
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(model_data))
     ingested = rag("ingest", env=env, timeout=120)
     assert ingested.returncode == 0, ingested.stderr[-2000:]
     assert "from 1 document (1 file skipped, see the warnings);" in ingested.stdout
@@ -141,12 +142,12 @@ def test_oversized_and_binary_files_are_skipped_and_reported(tmp_path, caplog):
     assert all(str(tmp_path / name) in caplog.text for name in ("huge.md", "image.md", "controls.txt"))
 
 
-def test_the_file_size_setting_reaches_the_cli(tmp_path):
+def test_the_file_size_setting_reaches_the_cli(tmp_path, model_data):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "small.md").write_text("# Small\n\nTomatoes need six hours of sun.\n", encoding="utf-8")
     (corpus / "big.md").write_text("# Big\n\n" + "Peppers need warm nights to set fruit. " * 100, encoding="utf-8")
-    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path / "data"), RAG_MAX_FILE_BYTES="1000")
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(model_data), RAG_MAX_FILE_BYTES="1000")
     ingested = rag("ingest", env=env)
     assert ingested.returncode == 0, ingested.stderr
     assert "from 1 document (1 file skipped, see the warnings);" in ingested.stdout

@@ -236,7 +236,7 @@ def test_faq_accordion_questions_head_their_answers(tmp_path):
         "text after the questions is back in the page's own section"
 
 
-def test_cli_answers_a_handwritten_faq_from_the_answer_not_the_question_list(tmp_path):
+def test_cli_answers_a_handwritten_faq_from_the_answer_not_the_question_list(tmp_path, model_data):
     """End to end: the list of links to the questions used to be quoted as the answer."""
     import json
     import subprocess
@@ -247,7 +247,7 @@ def test_cli_answers_a_handwritten_faq_from_the_answer_not_the_question_list(tmp
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "faq.html").write_text(HANDWRITTEN_FAQ, encoding="utf-8")
-    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(tmp_path / "data"))
+    env = subprocess_env(RAG_CORPUS_DIR=str(corpus), RAG_DATA_DIR=str(model_data))
     out = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "--json", "Can I fly a kite in the rain?"],
                          capture_output=True, text=True, env=env, timeout=240)
     assert out.returncode == 0, out.stderr

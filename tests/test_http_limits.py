@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import CORPUS, ROOT, ServedInThread, free_port, start_process, stop_process, subprocess_env
+from conftest import CORPUS, ROOT, ServedInThread, copy_index, free_port, start_process, stop_process, subprocess_env
 
 LIMIT = 64 * 1024  # the default RAG_MAX_BODY_BYTES
 MB = 1024 * 1024
@@ -27,8 +27,8 @@ QUESTION = "What builds trust?"
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("limits-data")
+def index_dir(tmp_path_factory, article_index) -> Path:
+    return copy_index(article_index, tmp_path_factory.mktemp("limits") / "data")
 
 
 def start_app(data: Path, log_name: str, **env: str) -> SimpleNamespace:
@@ -279,6 +279,7 @@ def test_forwarded_for_does_not_escape_the_limit_and_every_face_is_limited(app, 
         stop_process(limited.proc, limited.log)
 
 
+@pytest.mark.slow  # an app of its own; the test above limits the Gradio API too, beside the other faces
 def test_gradio_api_alone_is_limited(app, index_dir):
     limited = start_app(index_dir, "limited-gradio", RAG_API_RATE_LIMIT="3")
     try:

@@ -53,7 +53,7 @@ def test_bad_queries_raise_the_question_error(assistant):
         RagRetriever(assistant).retrieve("   ")
 
 
-def test_settings_from_the_environment_and_llama_index_off_the_ask_path(small_corpus, tmp_path):
+def test_settings_from_the_environment_and_llama_index_off_the_ask_path(small_corpus, model_data):
     script = """
 import json, sys
 from rag import Assistant
@@ -66,7 +66,7 @@ nodes = RagRetriever().retrieve("How often should I feed a sourdough starter?")
 print(json.dumps({"after_ask": after_ask, "after_package": after_package,
                   "top": [nodes[0].node.metadata, nodes[0].node.text]}))
 """
-    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(tmp_path / "data"))
+    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(model_data))
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=240)
     assert done.returncode == 0, done.stderr

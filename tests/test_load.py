@@ -9,19 +9,21 @@ import time
 import urllib.request
 
 import numpy as np
+import pytest
 
 from conftest import ARTIFACTS, CORPUS, running_app
+
+pytestmark = pytest.mark.slow  # 8 clients x 50 questions against a served app
 
 CLIENTS = 8
 QUESTIONS_EACH = 50
 
 
-def test_eight_clients_fifty_questions_each(tmp_path):
+def test_eight_clients_fifty_questions_each(article_data):
     from eval.evalset import load_eval_set
 
     questions = [c.question for c in load_eval_set()]
-    data = tmp_path / "data"
-    data.mkdir()
+    data = article_data
     latencies: dict[str, list[float]] = {"api": [], "gradio": []}
     errors: list[str] = []
     lock = threading.Lock()

@@ -42,11 +42,10 @@ def test_warnings_print_as_one_rag_line_and_chatter_only_when_verbose():
     assert len(verbose) == 7 and "UserWarning: a library deprecation" in verbose[6]
 
 
-def test_the_served_app_logs_only_rag_lines(small_corpus, tmp_path):
+def test_the_served_app_logs_only_rag_lines(small_corpus, model_data):
     """uvicorn's warnings (here: a request that is not HTTP) stay out of the app's output unless verbose."""
-    data = tmp_path / "data"
-    data.mkdir()
-    with running_app(small_corpus, data, RAG_ONNX="false") as url:
+    data = model_data
+    with running_app(small_corpus, data) as url:
         port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")

@@ -31,7 +31,7 @@ async def talk(corpus, data, errors_to, conversation):
                 return await conversation(session)
 
 
-def test_an_mcp_client_asks_and_reads_the_articles(small_corpus, tmp_path):
+def test_an_mcp_client_asks_and_reads_the_articles(small_corpus, tmp_path, model_data):
     async def conversation(session):
         tools = (await session.list_tools()).tools
         answered = await session.call_tool("ask", {"question": QUESTION})
@@ -44,7 +44,7 @@ def test_an_mcp_client_asks_and_reads_the_articles(small_corpus, tmp_path):
     # In a thread of its own: the session's Playwright browser keeps an event loop running in this one.
     with open(tmp_path / "server.log", "w") as log, ThreadPoolExecutor(1) as thread:
         tools, answered, refused, empty, resources, article = thread.submit(
-            anyio.run, talk, small_corpus, tmp_path / "data", log, conversation).result(timeout=300)
+            anyio.run, talk, small_corpus, model_data, log, conversation).result(timeout=300)
     server_log = (tmp_path / "server.log").read_text()
 
     assert [t.name for t in tools] == ["ask"] and list(tools[0].input_schema["properties"]) == ["question"]

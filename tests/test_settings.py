@@ -27,6 +27,8 @@ BAD_VALUES = [
     ("RAG_PORT", "abc", "RAG_PORT must be an integer from 1 to 65535, got 'abc'"),
     ("RAG_PORT", "99999", "RAG_PORT must be an integer from 1 to 65535, got '99999'"),
     ("RAG_TOP_K", "0", "RAG_TOP_K must be an integer of at least 1, got '0'"),
+    ("RAG_TOP_K", "six", "RAG_TOP_K must be an integer of at least 1, got 'six'"),
+    ("RAG_TOP_K", "6.5", "RAG_TOP_K must be an integer of at least 1, got '6.5'"),
     ("RAG_ONNX", "ture", "RAG_ONNX must be true or false (or 1/0, yes/no, on/off), got 'ture'"),
     ("RAG_KEYWORD_WEIGHT", "nan", "RAG_KEYWORD_WEIGHT must be a number of at least 0, got 'nan'"),
     ("RAG_ANSWER_BIAS", "-inf", "RAG_ANSWER_BIAS must be a finite number, got '-inf'"),

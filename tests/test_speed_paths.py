@@ -10,9 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import CORPUS, ROOT, subprocess_env
+from conftest import CORPUS, ROOT, copy_index, subprocess_env
 
 
+@pytest.mark.slow  # a second export (the session's index build exports once, checking the same agreement)
 def test_onnx_export_gives_the_same_vectors_as_torch(embedder, assistant, tmp_path):
     from eval.evalset import load_eval_set
     from rag.onnx_model import OnnxEmbedder, export, onnx_path
@@ -36,8 +37,8 @@ def test_a_corrupt_onnx_file_falls_back_to_torch(tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
-    data = tmp_path_factory.mktemp("speed-data")
+def ingested(tmp_path_factory, article_index):
+    data = copy_index(article_index, tmp_path_factory.mktemp("speed") / "data")
     env = subprocess_env(RAG_CORPUS_DIR=str(CORPUS), RAG_DATA_DIR=str(data))
     done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, capture_output=True, text=True,
                           timeout=300, cwd=ROOT)
@@ -66,18 +67,18 @@ def test_an_unchanged_reingest_does_not_open_chroma(ingested):
     assert loaded == [], loaded
 
 
-def test_the_memory_index_follows_an_ingest_by_another_process(small_corpus, tmp_path, monkeypatch):
+def test_the_memory_index_follows_an_ingest_by_another_process(small_corpus, model_data, monkeypatch):
     import rag.vector_cache
     from rag.assistant import Assistant
     from rag.settings import Settings
 
-    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data", onnx=False)
+    settings = Settings(corpus_dir=small_corpus, data_dir=model_data)  # the session's ONNX export: no torch to load
     reader = Assistant.load(settings, quiet=True)
     question = "How often should bicycle brake pads be replaced?"
     assert reader.ask(question).refused
     (small_corpus / "brakes.md").write_text("# Brakes\n\nReplace bicycle brake pads every 2,000 kilometres, "
                                             "or sooner when the grooves are worn away.\n", encoding="utf-8")
-    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(settings.data_dir), RAG_ONNX="false")
+    env = subprocess_env(RAG_CORPUS_DIR=str(small_corpus), RAG_DATA_DIR=str(settings.data_dir))
     done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "-q"], env=env, capture_output=True, text=True,
                           timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ServedInThread
+from conftest import CORPUS, ServedInThread, running_app
 
 QUESTION = "How long does it take to build emotional intimacy?"
 
@@ -27,12 +27,13 @@ def http(url: str, body: bytes | dict | None = None, headers: dict | None = None
         return status, raw
 
 
-def test_app_builds_the_index_then_serves_the_page_on_loopback(served_app):
-    url, data = served_app
-    status, page = http(url + "/")
+@pytest.mark.slow  # a first build and an app of its own (the other tests share one on a copied index)
+def test_app_builds_the_index_then_serves_the_page_on_loopback(model_data):
+    with running_app(CORPUS, model_data) as url:
+        status, page = http(url + "/")
     assert status == 200 and "gradio" in page.lower()
-    assert (data / "chroma").is_dir(), "the missing index was built before serving"
-    assert "Built index" in (data / "app.log").read_text()
+    assert (model_data / "chroma").is_dir(), "the missing index was built before serving"
+    assert "Built index" in (model_data / "app.log").read_text()
 
 
 def test_gradio_client_chat_endpoint_answers_with_sources(served_app):

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, subprocess_env
+
+pytestmark = pytest.mark.slow  # concurrent ingests of 300 articles
 
 QUESTION = "What grows in bed 117?"
 
@@ -48,7 +52,7 @@ def test_two_ingests_at_once_leave_one_complete_index(tmp_path):
     first, second = start_rag("ingest", "-q", env=env), start_rag("ingest", "-q", env=env)
     outs = [p.communicate(timeout=600) for p in (first, second)]
     codes = [first.returncode, second.returncode]
-    for (out, err), code in zip(outs, codes):
+    for (_, err), code in zip(outs, codes):
         assert "Traceback" not in err, err[-3000:]
         assert code == 0, (code, err[-3000:])
     answered = rag("ask", "--json", QUESTION, env=reader(env))
