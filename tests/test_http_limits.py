@@ -263,6 +263,7 @@ def test_api_docs_render_offline(app):
 
 # --- rate limit and forwarded headers -------------------------------------------------------------------------------
 
+@pytest.mark.slow  # fills every face's budget
 def test_forwarded_for_does_not_escape_the_limit_and_every_face_is_limited(app, index_dir):
     limited = start_app(index_dir, "limited", RAG_API_RATE_LIMIT="3")
     try:

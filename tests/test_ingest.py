@@ -125,6 +125,7 @@ def test_an_interrupted_rebuild_resumes_in_its_folder(small_corpus, tmp_path, em
     assert PassageStore(settings).count() == first.passages
 
 
+@pytest.mark.slow  # kills an ingest process midway
 def test_a_killed_ingest_resumes_where_it_stopped(tmp_path):
     """End to end: `rag ingest` killed (SIGKILL) after two chunks; the next `rag ingest` embeds only the rest."""
     import signal

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import running_app, subprocess_env
 
 
@@ -42,6 +44,7 @@ def test_warnings_print_as_one_rag_line_and_chatter_only_when_verbose():
     assert len(verbose) == 7 and "UserWarning: a library deprecation" in verbose[6]
 
 
+@pytest.mark.slow  # a served app from its first build
 def test_the_served_app_logs_only_rag_lines(small_corpus, model_data):
     """uvicorn's warnings (here: a request that is not HTTP) stay out of the app's output unless verbose."""
     data = model_data

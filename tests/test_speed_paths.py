@@ -155,6 +155,7 @@ def test_damaged_index_files_are_not_trusted(ingested, tmp_path, caplog):
     assert Assistant.load(settings, quiet=True).retriever.store.source == "chroma"
 
 
+@pytest.mark.slow  # three processes: ingest, edit, cold ask
 def test_a_cold_ask_sees_an_article_edited_since_the_ingest(tmp_path):
     import shutil
 

@@ -94,6 +94,7 @@ def test_openapi_schema_is_served(served_app):
     assert "question" in schema["components"]["schemas"]["AskRequest"]["properties"]
 
 
+@pytest.mark.slow  # a whole site served
 def test_chat_mounts_into_an_existing_fastapi_site(assistant):
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
