@@ -321,8 +321,7 @@ def _heading(line: str, fmt: str, lines, index: int, layout: _TextLayout | None 
 _GRID_RULE = re.compile(r"^[+|][-=+|]{3,}[+|]$")
 _UNDERLINE = re.compile(r"^[ \t]*([=\-~*])\1{2,}[ \t]*$")
 # "Chapter 1. Tutorials", "1.1. Console basics", "2.3.1 The shell", "A.2. Tables": level from the count of parts.
-_NUMBERED_HEADING = re.compile(r"^(?:(?:chapter|section|part|appendix)\s+)?((?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?)\s+\w",
-                               re.IGNORECASE)
+_NUMBERED_HEADING = re.compile(r"^(?:(?i:chapter|section|part|appendix)\s+)?((?:\d{1,3}|[A-Z](?=\.))(?:\.\d{1,3})*\.?)\s+\w")
 
 
 @dataclass

@@ -274,3 +274,11 @@ def test_a_text_table_row_is_never_cut_between_its_lines():
         holding = [p for p in passages if f"|cmd{i} >" in p.text]
         assert len(holding) == 1 and f"|called foo{i}, overwriting what it held" in holding[0].text, \
             f"row {i} was cut: {[p.text for p in holding]}"
+
+
+def test_an_unnumbered_heading_among_numbered_ones_belongs_to_the_last_of_them():
+    text = ("1.1.\u00a0Tools\n\n    The tar command packs a folder into one archive file for safe keeping.\n\n"
+            "A note on compression\n\n    Compressing with gzip makes the archive several times smaller here.\n")
+    passages = split_document(Document(doc_id="tools.txt", title="tools", text=text, format="text"))
+    assert [p.section for p in passages] == ["1.1. Tools", "1.1. Tools > A note on compression"], \
+        "a line starting with a one-letter word is not a numbered heading"
